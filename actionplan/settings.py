@@ -259,3 +259,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+CSRF_FAILURE_VIEW = "actionplan.views.csrf_failure"

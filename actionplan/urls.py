@@ -3,10 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from tasks import views as task_views
+from tasks.views import plans as plan_views
 
 urlpatterns = [
-    path("", task_views.home, name="home"),
+    path("", plan_views.home, name="home"),
     path(
         "accounts/login/",
         login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),

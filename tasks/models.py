@@ -387,3 +387,40 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.unit} {self.task.code} {self.year}Q{self.quarter} {self.sent_on}"
+
+
+class ImportBatch(models.Model):
+    """
+    An uploaded Excel file, parsed and validated, waiting for staff to confirm.
+    Nothing from the file is written to plans or updates until confirmation;
+    then all of it is written in one transaction, or none.
+    """
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("New plan")
+        KEY_TASKS = "key_tasks", _("Yearly key-task list")
+        UPDATES = "updates", _("Quarterly updates")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        APPLIED = "applied", _("Applied")
+        DISCARDED = "discarded", _("Discarded")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    filename = models.CharField(_("file name"), max_length=200)
+    payload = models.JSONField(_("parsed rows"), default=dict)
+    errors = models.JSONField(_("row errors"), default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Excel import")
+        verbose_name_plural = _("Excel imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.filename}"

@@ -1,9 +1,12 @@
 from django.urls import path
 
-from . import views
+from .views import plans
 
 app_name = "tasks"
 
 urlpatterns = [
-    path("<int:plan_id>/", views.plan_detail, name="plan_detail"),
+    # Plans, outline, task list and task pages (tasks.views.plans)
+    path("<int:plan_id>/", plans.plan_detail, name="plan_detail"),
+    # Quarterly updates and review (tasks.views.updates)
+    # Excel export and import (tasks.views.excel)
 ]

@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404, render
 
-from . import selectors
-from .models import Plan
+from .. import selectors
+from ..models import Plan
 
 
 def home(request):
