@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     Attachment,
+    ImportBatch,
     Milestone,
     Plan,
     ReminderLog,
@@ -125,3 +126,12 @@ class ReminderLogAdmin(admin.ModelAdmin):
     list_display = ["unit", "task", "year", "quarter", "kind", "sent_on"]
     list_filter = ["kind", "sent_on", "unit"]
     list_select_related = ["unit", "task__work_task"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["filename", "kind", "status", "plan", "unit", "created_by", "created_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["filename"]
+    list_select_related = ["plan", "unit", "created_by"]
+    readonly_fields = ["payload", "errors"]
