@@ -21,23 +21,38 @@ counts approved updates for quarters that had begun by D (calendar.periods_upto)
   January to the year's target on 31 December). Against the year's target it is
   已达标 (reached), 未达标 (the year is over and it fell short), 正常 (at or above
   the expected value) or 预警 (below it).
+- A task is overdue (逾期) when it has a late milestone.
+- Unit scorecards (the 通报), per unit and quarter: each specific task expects
+  one report a quarter from its lead unit, for every quarter of the plan's
+  years whose due date has passed (as_of > due date); co-units' reports are
+  optional and not scored. An expected report is on time when it was first
+  submitted (Update.submitted_at, local date) on or before the due date, late
+  when first submitted after it (by as_of), and missing when not submitted by
+  as_of. Returned counts expected reports returned at least once by as_of.
+  Milestones due counts the milestones of tasks the unit leads that fell due
+  in the period (due date passed by as_of); met on time as for milestones.
+  Units are ranked by share of expected reports on time, then fewest missing,
+  then fewest returned, then share of milestones met on time; equal keys
+  share a rank and units with nothing expected are not ranked.
 
-tests/test_rollup.py has a test for each rule. Views and exports call these
+tests/test_rollup.py and tests/test_scorecards.py have a test for each rule. Views and exports call these
 functions; none of them re-implements a rule.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db import models
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .calendar import Period, periods_upto, today
-from .models import Milestone, Update
+from .calendar import Period, due_date, in_plan, periods_upto, today
+from .models import Milestone, Responsibility, Update, UpdateEvent
 
 
 class TaskStatus(models.TextChoices):
@@ -61,6 +76,11 @@ class IndicatorState(models.TextChoices):
 
 
 STATUS_ORDER = [TaskStatus.DONE, TaskStatus.ON_TRACK, TaskStatus.BEHIND, TaskStatus.NOT_STARTED]
+# Sorting the task list by status follows STATUS_ORDER.
+_STATUS_RANK = Case(
+    *(When(status=status.value, then=Value(rank)) for rank, status in enumerate(STATUS_ORDER)),
+    output_field=IntegerField(),
+)
 
 
 def approved_updates(as_of: date):
@@ -113,8 +133,10 @@ def milestone_state(milestone, as_of: date | None = None) -> MilestoneInfo:
 def tasks_with_status(tasks, as_of: date | None = None):
     """
     Annotate specific tasks with what their status needs, in the one query that
-    fetches them: milestone counts, met and late counts, and the latest
-    approved update's self-assessment. task_status() reads the annotations.
+    fetches them: milestone counts, met and late counts, the latest approved
+    update's self-assessment and approval time, and the status itself (status,
+    status_rank) as a database expression so the task list can filter, sort
+    and paginate on it. task_status() and is_overdue() read the annotations.
     """
     as_of = as_of or today()
     task_milestones = Milestone.objects.filter(task=OuterRef("pk"))
@@ -127,20 +149,37 @@ def tasks_with_status(tasks, as_of: date | None = None):
         latest_self_status=Subquery(latest.values("self_status")[:1]),
         latest_approved_year=Subquery(latest.values("year")[:1]),
         latest_approved_quarter=Subquery(latest.values("quarter")[:1]),
-    )
+        latest_approved_at=Subquery(latest.values("reviewed_at")[:1]),
+    ).annotate(status=_STATUS_RULE, status_rank=_STATUS_RANK)
+
+
+# The task-status rule, written once as a CASE over the annotations above; the
+# first matching branch wins, so 已完成 beats 滞后 beats 未启动.
+_STATUS_RULE = Case(
+    When(
+        Q(milestone_count__gt=0, met_count=F("milestone_count"))
+        | Q(latest_self_status=Update.SelfStatus.DONE, late_count=0),
+        then=Value(TaskStatus.DONE.value),
+    ),
+    When(Q(late_count__gt=0) | Q(latest_self_status=Update.SelfStatus.BEHIND), then=Value(TaskStatus.BEHIND.value)),
+    When(latest_approved_year__isnull=True, then=Value(TaskStatus.NOT_STARTED.value)),
+    default=Value(TaskStatus.ON_TRACK.value),
+    output_field=models.CharField(),
+)
 
 
 def task_status(task) -> TaskStatus:
     """task must come from tasks_with_status()."""
-    all_met = task.milestone_count > 0 and task.met_count == task.milestone_count
-    says = task.latest_self_status
-    if all_met or (says == Update.SelfStatus.DONE and task.late_count == 0):
-        return TaskStatus.DONE
-    if task.late_count > 0 or says == Update.SelfStatus.BEHIND:
-        return TaskStatus.BEHIND
-    if task.latest_approved_year is None:
-        return TaskStatus.NOT_STARTED
-    return TaskStatus.ON_TRACK
+    return TaskStatus(task.status)
+
+
+def is_overdue(task) -> bool:
+    """Overdue (逾期) means a late milestone; task must come from tasks_with_status()."""
+    return task.late_count > 0
+
+
+# Filters on tasks_with_status() querysets, so lists filter by the same rules.
+OVERDUE = Q(late_count__gt=0)
 
 
 @dataclass
@@ -295,3 +334,155 @@ def _indicator_state(actual, year_target, expected, *, year_over: bool) -> Indic
     if expected is not None and actual >= expected:
         return IndicatorState.NORMAL
     return IndicatorState.WARNING
+
+
+# Unit scorecards (完成及时率 for the 通报) -------------------------------------------------------------------
+
+
+@dataclass
+class Scorecard:
+    """One unit's reporting in one period (or the sum over several; see __add__)."""
+
+    expected: int = 0
+    on_time: int = 0
+    late: int = 0
+    returned: int = 0
+    milestones_due: int = 0
+    milestones_on_time: int = 0
+
+    def __add__(self, other: "Scorecard") -> "Scorecard":
+        return Scorecard(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
+
+    @property
+    def submitted(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.submitted
+
+    @property
+    def on_time_percent(self) -> float | None:
+        return round(100 * self.on_time / self.expected, 1) if self.expected else None
+
+    @property
+    def milestones_percent(self) -> float | None:
+        return round(100 * self.milestones_on_time / self.milestones_due, 1) if self.milestones_due else None
+
+
+def _day_after(day: date):
+    """The aware local midnight that ends `day`: events before it happened by the end of `day`."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def unit_scorecards(plan, periods, as_of: date | None = None) -> dict[int, dict[Period, Scorecard]]:
+    """
+    {unit_id: {period: Scorecard}} for every unit that leads a task of the plan,
+    for each of `periods` (see the module docstring for the rules), in three
+    aggregate queries whatever the number of units, tasks and updates.
+    """
+    as_of = as_of or today()
+    periods = sorted(set(periods))
+    # A report is expected once its due date has passed (the day after it), like a milestone going late.
+    expected_periods = [p for p in periods if in_plan(plan, p) and due_date(plan, p) < as_of]
+    in_plan_tasks = {"task__work_task__section__plan": plan}
+
+    leads = (
+        Responsibility.objects.filter(role=Responsibility.Role.LEAD, **in_plan_tasks)
+        .values("unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    cards = {row["unit_id"]: {p: Scorecard(expected=row["n"] if p in expected_periods else 0) for p in periods} for row in leads}
+
+    if expected_periods:
+        end_of_as_of = _day_after(as_of)
+        returned = Exists(
+            UpdateEvent.objects.filter(
+                update=OuterRef("pk"), action=UpdateEvent.Action.RETURNED, created_at__lt=end_of_as_of
+            )
+        )
+        in_periods = Q()
+        for p in expected_periods:
+            in_periods |= Q(year=p.year, quarter=p.quarter)
+        # Only the lead unit's own report is scored: the same responsibility row is both lead and the update's unit.
+        reports = (
+            Update.objects.filter(in_periods, submitted_at__lt=end_of_as_of, **in_plan_tasks)
+            .filter(task__responsibilities__role=Responsibility.Role.LEAD, task__responsibilities__unit=F("unit"))
+            .annotate(day=TruncDate("submitted_at"), was_returned=returned)
+            .values("unit_id", "year", "quarter", "day", "was_returned")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in reports:
+            period = Period(row["year"], row["quarter"])
+            card = cards.get(row["unit_id"], {}).get(period)
+            if card is None:  # the unit no longer leads a task of the plan
+                continue
+            if row["day"] <= due_date(plan, period):
+                card.on_time += row["n"]
+            else:
+                card.late += row["n"]
+            if row["was_returned"]:
+                card.returned += row["n"]
+
+    if periods:
+        in_range = Q()
+        for p in periods:
+            in_range |= Q(due_date__range=(p.start, p.end))
+        milestones = milestones_with_state(
+            Milestone.objects.filter(in_range, due_date__lt=as_of, **in_plan_tasks)
+            .filter(task__responsibilities__role=Responsibility.Role.LEAD)
+            .annotate(lead_unit_id=F("task__responsibilities__unit"))
+            .only("pk", "due_date"),
+            as_of,
+        ).order_by()
+        for milestone in milestones:
+            card = cards.get(milestone.lead_unit_id, {}).get(Period.containing(milestone.due_date))
+            if card is None:
+                continue
+            card.milestones_due += 1
+            card.milestones_on_time += milestone_state(milestone, as_of).on_time
+    return cards
+
+
+@dataclass
+class RankedScorecard:
+    unit: object
+    card: Scorecard
+    rank: int | None  # None: nothing was expected of the unit, so it is not ranked
+
+
+def _rank_key(card: Scorecard):
+    expected = card.expected
+    milestones = Fraction(card.milestones_on_time, card.milestones_due) if card.milestones_due else Fraction(1)
+    return (
+        -Fraction(card.on_time, expected),
+        Fraction(card.missing, expected),
+        Fraction(card.returned, expected),
+        -milestones,
+    )
+
+
+def rank_units(units, cards: dict[int, dict[Period, Scorecard]], periods) -> list[RankedScorecard]:
+    """
+    The 通报 ranking over `periods` (a quarter, or the four of a year): by share
+    of expected reports on time, then fewest missing, then fewest returned, then
+    share of milestones met on time. Equal keys share a rank (1, 2, 2, 4); units
+    with nothing expected come last, unranked. `units` gives the display order.
+    """
+    rows = []
+    for unit in units:
+        per_period = cards.get(unit.pk)
+        if per_period is None:
+            continue
+        rows.append((unit, sum((per_period[p] for p in periods if p in per_period), Scorecard())))
+    ranked = sorted((r for r in rows if r[1].expected), key=lambda r: _rank_key(r[1]))
+    result, previous_key, rank = [], None, 0
+    for position, (unit, card) in enumerate(ranked, start=1):
+        key = _rank_key(card)
+        if key != previous_key:
+            rank, previous_key = position, key
+        result.append(RankedScorecard(unit, card, rank))
+    result += [RankedScorecard(unit, card, None) for unit, card in rows if not card.expected]
+    return result
