@@ -158,7 +158,7 @@ AUTHENTICATION_BACKENDS = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "actionplan.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "units.validators.MixedCharacterValidator"},
@@ -232,6 +232,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The lockout keys on the visitor's address, not the proxy's (actionplan.client_ip says which entry is trusted).
+    AXES_CLIENT_IP_CALLABLE = "actionplan.client_ip.client_ip"
 
 # No inline scripts anywhere: page data reaches scripts through json_script.
 # Inline styles stay allowed because ECharts and Bootstrap set element styles.
