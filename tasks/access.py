@@ -10,6 +10,12 @@ users get 403.
   and, on tasks its unit leads, the co-units' submitted updates.
   Nobody sees another unit's drafts.
 - Leadership sees approved updates and edits nothing.
+
+Write views check the role first (decorators: a read-only user gets 403
+whatever the address), then the object (get_update_for_unit,
+get_update_for_review, get_task_for_reporter: a reporter gets 404 for
+anything not its own unit's, so an address never tells it what exists).
+Administrators (superusers) count as commission staff everywhere.
 """
 
 from functools import wraps
@@ -18,7 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from .models import Responsibility, SpecificTask, Update
+from .models import Attachment, Responsibility, SpecificTask, Update
 
 
 def commission_required(view):
@@ -95,3 +101,58 @@ def get_task_for_reporter(user, task_id) -> tuple[SpecificTask, str]:
     if role is None:
         raise Http404
     return task, role
+
+
+def get_update_for_unit(user, pk) -> Update:
+    """
+    An update the user's unit writes, for the views that change it. 404 unless
+    it is the reporter's own unit's update on a task the unit still leads or
+    co-owns (another unit's update, even an approved one anyone may read, is
+    not there to edit); 403 for users who never write updates. Whether its
+    state allows a change is the services' decision, so the refusal can say why.
+    """
+    if not user.is_reporter:
+        raise PermissionDenied
+    update = (
+        Update.objects.select_related("task__work_task__section__plan", "unit")
+        .filter(pk=pk, unit=user.unit_id)
+        .filter(Exists(Responsibility.objects.filter(task=OuterRef("task"), unit=user.unit_id)))
+        .first()
+    )
+    if update is None:
+        raise Http404
+    return update
+
+
+def get_update_for_review(user, pk) -> Update:
+    """
+    An update for commission staff to approve, return or reopen. Leadership
+    gets 403; a reporter gets 403 on its own unit's update and 404 on any other.
+    """
+    if not (user.is_commission or user.is_reporter):
+        raise PermissionDenied
+    try:
+        update = Update.objects.select_related("task__work_task__section__plan", "unit").get(pk=pk)
+    except (Update.DoesNotExist, ValueError):
+        raise Http404 from None
+    if user.is_commission:
+        return update
+    if update.unit_id != user.unit_id:
+        raise Http404
+    raise PermissionDenied
+
+
+def get_attachment_for_user(user, pk) -> Attachment:
+    """An attachment is downloadable by exactly those who may see its update; 404 for everyone else."""
+    attachment = (
+        Attachment.objects.select_related("update")
+        .filter(pk=pk, update__in=visible_updates(user).values("pk"))
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def can_review(user) -> bool:
+    return user.is_commission
