@@ -262,17 +262,18 @@ def build_world(text: str) -> World:
             UpdateEvent.objects.create(update=update, action=action, actor=users["staff"], note=f"{text}退回理由")
         objects[key] = update
 
-    token = uuid.uuid4().hex
     content = b"%PDF-1.4\n% evidence\n"
-    objects["attachment"] = Attachment.objects.create(
-        update=objects["lead_draft"],
-        file=ContentFile(content, name=f"{token}.pdf"),
-        token=token,
-        name=f"{text}证明材料.pdf",
-        content_type="application/pdf",
-        size=len(content),
-        uploaded_by=users["lead"],
-    )
+    for key, update in [("attachment", objects["lead_draft"]), ("attachment_approved", objects["lead_approved"])]:
+        token = uuid.uuid4().hex
+        objects[key] = Attachment.objects.create(
+            update=update,
+            file=ContentFile(content, name=f"{token}.pdf"),
+            token=token,
+            name=f"{text}证明材料.pdf",
+            content_type="application/pdf",
+            size=len(content),
+            uploaded_by=users["lead"],
+        )
     objects["batch"] = ImportBatch.objects.create(
         kind=ImportBatch.Kind.UPDATES,
         plan=plan,
@@ -364,6 +365,7 @@ def leader_and_commission(code, refused=403, **codes):
     return roles(refused, staff=code, admin=code, leader=code, **codes)
 
 
+# A key is a URL pattern's name, or name@case for the same pattern with other arguments (Row.kwargs).
 MATRIX: dict[str, Row] = {
     # Accounts (django.contrib.auth views)
     "login": Row(get=roles(302, anon=200), post=roles(302, anon=200)),
@@ -373,7 +375,52 @@ MATRIX: dict[str, Row] = {
     # Plans (tasks.views.plans). They read only, yet answer a POST like a GET (no require_GET).
     "home": Row(get=everyone(200), post=everyone(200), shows_text=True),
     "tasks:plan_detail": Row(get=everyone(200), post=everyone(200), shows_text=True),
+    # Quarterly updates and review (tasks.views.updates). By default update_id is the lead unit's draft:
+    # only its own unit and the commission see it; the co-unit, other units and leaders get 404.
+    "tasks:unit_home": Row(get=reporters_only(200), post=everyone(405), shows_text=True),
+    "tasks:update_list": Row(get=everyone(200), post=everyone(405), shows_text=True),
+    "tasks:update_start": Row(get=everyone(405), post=roles(403, lead=302, co=302, outsider=404)),
+    "tasks:update_detail": Row(get=roles(404, staff=200, admin=200, lead=200), post=everyone(405), shows_text=True),
+    "tasks:update_detail@approved": Row(
+        get=everyone(200), post=everyone(405), kwargs={"update_id": "lead_approved"}, shows_text=True
+    ),
+    # The lead unit reads its co-unit's submitted update; a leader sees only approved ones.
+    "tasks:update_detail@co_submitted": Row(
+        get=roles(404, staff=200, admin=200, lead=200, co=200), post=everyone(405), kwargs={"update_id": "co_submitted"}
+    ),
+    "tasks:update_edit": Row(
+        get=roles(403, lead=200, co=404, outsider=404), post=roles(403, lead=400, co=404, outsider=404), shows_text=True
+    ),
+    # Submitted: the unit is sent to the update's page, nothing changes.
+    "tasks:update_edit@submitted": Row(
+        get=roles(403, lead=302, co=404, outsider=404),
+        post=roles(403, lead=302, co=404, outsider=404),
+        kwargs={"update_id": "lead_submitted"},
+    ),
+    "tasks:update_approve": Row(
+        get=everyone(405), post=commission_only(302, lead=403, co=404, outsider=404), kwargs={"update_id": "lead_submitted"}
+    ),
+    "tasks:update_return": Row(
+        get=everyone(405), post=commission_only(302, lead=403, co=404, outsider=404), kwargs={"update_id": "lead_submitted"}
+    ),
+    "tasks:update_reopen": Row(
+        get=everyone(405), post=commission_only(302, co=404, outsider=404), kwargs={"update_id": "lead_approved"}
+    ),
+    "tasks:attachment_download": Row(get=roles(404, staff=200, admin=200, lead=200), post=everyone(405)),
+    "tasks:attachment_download@approved": Row(
+        get=everyone(200), post=everyone(405), kwargs={"attachment_id": "attachment_approved"}
+    ),
+    # Leadership's dashboards (indicators.views): every role reads them (approved figures only); nothing to POST.
+    "indicators:overview": Row(get=everyone(200), post=everyone(405), shows_text=True),
+    "indicators:plan_dashboard": Row(get=everyone(200), post=everyone(405), shows_text=True),
+    "indicators:plan_export": Row(get=everyone(200), post=everyone(405)),
+    "indicators:indicator_detail": Row(get=everyone(200), post=everyone(405), shows_text=True),
+    "indicators:section_detail": Row(get=everyone(200), post=everyone(405), shows_text=True),
 }
+
+
+def pattern_name(key: str) -> str:
+    return key.split("@")[0]
 
 
 _inventory_cache: dict[str, Route] = {}
@@ -394,8 +441,9 @@ def world(db, settings, tmp_path):
 def test_every_url_pattern_has_a_row():
     routes = site_routes()
     unnamed = [r.route for r in routes if r.name is None]
-    missing = sorted(r.name for r in routes if r.name and r.name not in MATRIX)
-    stale = sorted(set(MATRIX) - {r.name for r in routes})
+    covered = {pattern_name(key) for key in MATRIX}
+    missing = sorted(r.name for r in routes if r.name and r.name not in covered)
+    stale = sorted(covered - {r.name for r in routes})
     assert unnamed == [], "every URL pattern needs a name so it can be checked"
     assert missing == [], (
         "these URL patterns have no row in MATRIX (tests/test_role_matrix.py): decide what each role gets "
@@ -406,10 +454,10 @@ def test_every_url_pattern_has_a_row():
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_each_role_gets_what_the_matrix_says(name, world, client):
-    if name not in INVENTORY():
+    if pattern_name(name) not in INVENTORY():
         pytest.fail(f"{name} is in MATRIX but is not a URL pattern")
     row = MATRIX[name]
-    url = world.url(name, row)
+    url = world.url(pattern_name(name), row)
     mismatches = []
     for method in ("get", "post"):
         for role, expected in (getattr(row, method) or {}).items():
