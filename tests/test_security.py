@@ -470,3 +470,38 @@ def test_script_tags_typed_into_any_form_come_back_escaped(name, payload_world, 
                     raw.append(f"{role} posting {sorted(fields)} to {action or url}")
                 transaction.set_rollback(True)
     assert raw == []
+
+
+# --- Uploads are checked by what they contain, not by their name -----------------------------------
+
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+
+from tasks.models import Attachment  # noqa: E402
+
+
+def upload(client, world, name, content):
+    """The lead unit saves its draft through the update form with one file attached."""
+    client.force_login(world.users["lead"])
+    url = reverse("tasks:update_edit", args=[world.objects["lead_draft"].pk])
+    (_, fields), *_ = post_forms(client.get(url).content.decode(), "本季度进展")
+    fields["action"] = "save"  # save the draft, not submit it
+    numbers = {k: "1" for k in fields if k.startswith("contribution_") and not k.endswith("_description")}
+    return client.post(url, {**fields, **numbers, "attachments": SimpleUploadedFile(name, content)})
+
+
+def test_a_file_named_pdf_that_is_not_a_pdf_is_refused(world, client):
+    count = Attachment.objects.count()
+    response = upload(client, world, "证明材料.pdf", b"<html><script>alert(1)</script></html>")
+    assert response.status_code == 400
+    assert "“证明材料.pdf”的内容不是.pdf文件" in response.content.decode()
+    assert Attachment.objects.count() == count
+
+
+def test_a_real_pdf_is_kept_and_served_as_a_download_that_is_not_sniffed(world, client):
+    response = upload(client, world, "证明材料.pdf", b"%PDF-1.7\n1 0 obj <<>> endobj\n")
+    attachment = Attachment.objects.filter(update=world.objects["lead_draft"]).latest("pk")
+    download = client.get(reverse("tasks:attachment_download", args=[attachment.pk]))
+    assert response.status_code == 302
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["X-Content-Type-Options"] == "nosniff"
