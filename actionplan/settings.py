@@ -197,7 +197,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "actionplan.storage.StaticFilesStorage"  # WhiteNoise's, minus source maps (see there)
         )
     },
 }
