@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-sqlite test-postgres setup migrate seed messages check-deploy bench clean
+.PHONY: run test test-sqlite test-postgres setup migrate seed messages check-deploy bench loadtest clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ messages: setup
 
 check-deploy: setup
 	DEBUG=false SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=actionplan.example $(PY) manage.py check --deploy --fail-level WARNING
+
+# 50 simulated reporters for 60 s against gunicorn + PostgreSQL with production settings, on 127.0.0.1 only;
+# then the stored updates are counted against the submitted ones (loadtest/run.py; LOADTEST_ARGS="--help").
+loadtest: setup
+	$(PY) -m loadtest.run $(LOADTEST_ARGS)
+
+# Server time, queries and memory of the main pages, the export and an import, at scale 1 and 50 on
+# SQLite and PostgreSQL, against a bare view and the admin's task list (bench/run.py; BENCH_ARGS="--help").
+bench: setup
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
