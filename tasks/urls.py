@@ -8,6 +8,8 @@ app_name = "tasks"
 urlpatterns = [
     # Plans, outline, task list and task pages (tasks.views.plans)
     path("<int:plan_id>/", plans.plan_detail, name="plan_detail"),
+    path("tasks/", plans.task_list, name="task_list"),
+    path("tasks/<int:task_id>/", plans.task_detail, name="task_detail"),
     # Quarterly updates and review (tasks.views.updates)
     path("unit/", updates.unit_home, name="unit_home"),
     path("updates/", updates.update_list, name="update_list"),

@@ -375,6 +375,15 @@ MATRIX: dict[str, Row] = {
     # Plans (tasks.views.plans). They read only, yet answer a POST like a GET (no require_GET).
     "home": Row(get=everyone(200), post=everyone(200), shows_text=True),
     "tasks:plan_detail": Row(get=everyone(200), post=everyone(200), shows_text=True),
+    "tasks:task_list": Row(get=everyone(200), post=everyone(405), shows_text=True),
+    "tasks:task_detail": Row(get=everyone(200), post=everyone(405), shows_text=True),
+    # Unit scorecards and the bulletin (units.views): staff and leaders see every unit; a reporter only its own.
+    "units:bulletin": Row(get=leader_and_commission(200), post=everyone(405), shows_text=True),
+    "units:bulletin_export": Row(get=leader_and_commission(200), post=everyone(405)),
+    "units:scorecard": Row(get=roles(404, staff=200, admin=200, leader=200, lead=200), post=everyone(405), shows_text=True),
+    "units:scorecard@co": Row(
+        get=roles(404, staff=200, admin=200, leader=200, co=200), post=everyone(405), kwargs={"unit_id": "co_unit"}
+    ),
     # Quarterly updates and review (tasks.views.updates). By default update_id is the lead unit's draft:
     # only its own unit and the commission see it; the co-unit, other units and leaders get 404.
     "tasks:unit_home": Row(get=reporters_only(200), post=everyone(405), shows_text=True),

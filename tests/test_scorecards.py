@@ -4,6 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from tasks import rollup
 from tasks.calendar import Period
@@ -187,3 +188,59 @@ def test_equal_units_share_a_rank_and_late_beats_missing(plan_2021, task_10_2):
 def test_units_with_nothing_expected_are_listed_but_not_ranked(plan_2021):
     ranks = ranked(plan_2021, as_of=date(2022, 4, 1))
     assert set(ranks.values()) == {None}
+
+
+# The scorecard page (units.views.scorecard) ---------------------------------------------------------------
+
+
+def scorecard_url(unit_name, **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return reverse("units:scorecard", args=[Unit.objects.get(name=unit_name).pk]) + (f"?{query}" if query else "")
+
+
+def test_staff_and_leaders_see_any_units_scorecard(client, staff, leader, plan_2021):
+    for user in (staff, leader):
+        client.force_login(user)
+        assert client.get(scorecard_url("大兴发展")).status_code == 200
+
+
+def test_a_reporter_sees_its_own_units_scorecard_only(client, lead_reporter, plan_2021):
+    client.force_login(lead_reporter)
+    assert client.get(scorecard_url("区科委")).status_code == 200
+    assert client.get(scorecard_url("大兴发展")).status_code == 404
+
+
+def test_an_unknown_unit_is_404(client, staff, db):
+    client.force_login(staff)
+    assert client.get(reverse("units:scorecard", args=[999999])).status_code == 404
+
+
+def test_the_navigation_leads_reporters_to_their_scorecard_and_others_to_the_bulletin(client, lead_reporter, leader):
+    client.force_login(lead_reporter)
+    body = client.get(scorecard_url("区科委")).content.decode()
+    assert 'id="nav-scorecard"' in body and 'id="nav-bulletin"' not in body
+    client.force_login(leader)
+    assert 'id="nav-bulletin"' in client.get(scorecard_url("区科委")).content.decode()
+
+
+def test_the_scorecard_has_every_quarter_with_yearly_and_plan_totals(client, leader, plan_2021, task_10_2):
+    make_update(task_10_2, "大兴发展", 2022, 1, submitted_at=local(2022, 4, 1, 9))
+    client.force_login(leader)
+    response = client.get(scorecard_url("大兴发展", plan=plan_2021.pk))
+    years, total = response.context["years"], response.context["total"]
+    assert [len(y.quarters) for y in years] == [4, 4, 4]
+    assert (years[1].total.expected, years[1].total.on_time) == (4, 1)
+    assert (total.expected, total.on_time, total.missing) == (12, 1, 11)
+    assert "2022年合计" in response.content.decode()
+
+
+def test_scorecard_query_count_is_fixed_however_many_reports(client, leader, plan_2021, task_10_2, django_assert_num_queries):
+    client.force_login(leader)
+    with django_assert_num_queries(11):
+        client.get(scorecard_url("大兴发展", plan=plan_2021.pk))
+    for quarter in range(1, 5):
+        update = make_update(task_10_2, "大兴发展", 2022, quarter, submitted_at=local(2022, 12, 1, 9))
+        returned_on(update, local(2022, 12, 2, 9))
+    with django_assert_num_queries(11):
+        response = client.get(scorecard_url("大兴发展", plan=plan_2021.pk))
+    assert response.context["total"].returned == 4

@@ -64,21 +64,29 @@ def test_it_prints_what_it_made_and_how_long_it_took(seeded, db):
     assert "用时" in output and "秒" in output
 
 
-def test_each_step_of_scale_adds_a_plan_of_a_hundred_tasks_and_three_hundred_milestones(seeded, db):
+def test_above_scale_one_a_plan_grows_by_a_hundred_tasks_and_three_hundred_milestones_a_step(seeded, db):
     before, _ = seeded
-    assert Plan.objects.count() == before["plans"] + 2
+    assert Plan.objects.count() == before["plans"] + 1
     assert SpecificTask.objects.count() == before["tasks"] + 200
     # The seed plans' milestones, the 2025–2027 plan's new 2025 and 2026 ones (21 tasks), and 3 a generated task.
     assert Milestone.objects.count() == before["milestones"] + 2 * 21 + 600
 
 
-def test_about_twelve_updates_a_task_for_three_years_of_quarters(seeded, db):
-    generated = Plan.objects.filter(doc_number__startswith="京兴政发", issuer="北京市大兴区人民政府").exclude(
-        doc_number="京兴政发〔2021〕8号"
-    )
-    assert generated.count() == 2
-    per_plan = Update.objects.filter(task__work_task__section__plan__in=generated).count() / 2
-    assert 1000 <= per_plan <= 1400
+def generated_plan():
+    return Plan.objects.get(title__startswith="大兴区科技创新重点任务三年行动计划")
+
+
+def test_the_generated_plan_is_in_force_with_about_eleven_updates_a_task(seeded, db):
+    plan = generated_plan()
+    per_task = Update.objects.filter(task__work_task__section__plan=plan).count() / 200
+    assert plan.status == Plan.Status.ACTIVE and plan.end_year == timezone.localdate().year
+    assert 10 <= per_task <= 13
+
+
+def test_the_generated_plan_numbers_its_work_tasks_as_printed(seeded, db):
+    numbers = list(generated_plan().sections.order_by("order").values_list("work_tasks__number", flat=True))
+    assert numbers[:2] == ["（一）", "（二）"]
+    assert "（四十）" in numbers
 
 
 def test_the_2021_plan_has_three_years_of_quarterly_updates(seeded, plan_2021, db):

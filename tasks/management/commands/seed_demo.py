@@ -5,9 +5,11 @@ reporting, and at larger scales many more plans, units and updates.
 Scale 1 is the two seed plans (loaded by load_plans) with every quarter
 reported so far: three years for 2021–2023, and for 2025–2027 the quarters up
 to today after staff have given its measures units and 2025/2026 milestones.
-Each further step of scale adds one generated three-year plan of 100 specific
-tasks (300 milestones, about 1,200 updates) and two units, so scale 50 is about
-100 units, 5,000 specific tasks, 15,000 milestones and 60,000 updates.
+Above scale 1 a generated three-year plan ending this year is added, with a
+section of 100 specific tasks (300 milestones, about 1,150 updates) per further
+step of scale, and two units per step: scale 50 is about 100 units, 5,000
+specific tasks, 15,000 milestones and 60,000 updates, most of them in one plan
+so that per-plan pages and the progress-table export meet the full scale.
 
 Updates go through the states the quarterly loop gives them: most approved
 (some after a return and a second version), some waiting for review, some
@@ -53,7 +55,7 @@ from units.management.commands.create_demo_accounts import DEMO_PASSWORD
 from units.models import Unit, User
 
 BATCH = 2000
-TASKS_PER_PLAN = 100  # 5 sections × 4 work tasks × 5 specific tasks
+TASKS_PER_STEP = 100  # a section of 20 work tasks of 5 specific tasks
 MAX_SCALE = 200
 SEED_2025_TITLE = "大兴区推进科技成果转化落地行动方案（2025-2027年）"
 SEED_2021_DOC = "京兴政发〔2021〕8号"
@@ -61,7 +63,6 @@ SEED_2021_DOC = "京兴政发〔2021〕8号"
 # --- Small word lists the texts are made from -----------------------------------------------------
 
 FIELDS = ["生物医药", "氢能", "商业航天", "集成电路", "人工智能", "智能网联汽车", "数字医疗", "新材料", "智能制造", "节能环保"]
-PLAN_KINDS = ["创新发展", "高质量发展", "科技创新", "成果转化", "融合发展"]
 SECTION_TITLES = [
     "强化创新策源能力", "加快科技成果转化落地", "培育壮大创新主体", "优化创新创业生态",
     "完善人才发展保障", "深化开放交流合作", "提升科技金融服务能力",
@@ -92,7 +93,6 @@ TOWNS = [
     "荣华街道", "博兴街道",
 ]
 TOWN_OFFICES = ["人民政府", "科技服务中心", "产业促进中心", "企业服务站", "创新服务中心"]
-NUMERALS = "一二三四五六七八九十"
 
 # Which seed units take the 2025–2027 measures, by words in the measure (the draft names no units).
 KEYWORD_UNITS = [
@@ -104,11 +104,21 @@ CO_UNITS_2025 = ["区财政局", "区经济和信息化局", "区发展改革委
 
 
 def chinese_number(n: int) -> str:
-    """1 → 一, 14 → 十四, 20 → 二十 (enough for the 20 work tasks of a generated plan)."""
-    if n <= 10:
-        return NUMERALS[n - 1]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else NUMERALS[tens - 1]) + "十" + (NUMERALS[ones - 1] if ones else "")
+    """1 → 一, 14 → 十四, 105 → 一百零五, 980 → 九百八十, as sections and work tasks are numbered in print."""
+    if n < 10:
+        return "零一二三四五六七八九"[n]
+    if n < 20:
+        return "十" + (chinese_number(n - 10) if n > 10 else "")
+    digits = "零一二三四五六七八九"
+    out, zero = "", False
+    for value, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d, n = divmod(n, value)
+        if d:
+            out += ("零" if zero and out else "") + digits[d] + name
+            zero = False
+        elif out:
+            zero = True
+    return out
 
 
 @contextmanager
@@ -223,30 +233,34 @@ class DemoBuilder:
 
     # --- generated plans ---------------------------------------------------------------------------
 
-    def generated_plan(self, k: int, units: list[Unit]) -> Plan:
-        start = 2021 + k % 4  # plans that ended, and plans in force, all with three years to report on
-        field_name = FIELDS[k % len(FIELDS)]
-        kind = PLAN_KINDS[(k // len(FIELDS)) % len(PLAN_KINDS)]
-        title = f"大兴区{field_name}产业{kind}行动计划（{start}-{start + 2}年）"
-        if Plan.objects.filter(title=title).exists():
-            title = title[:-1] + f"，第{k + 1}批）"
-        status = Plan.Status.CLOSED if start + 2 < self.on.year else Plan.Status.ACTIVE
+    def generated_plan(self, steps: int, units: list[Unit]) -> Plan:
+        """
+        One plan in force for three years, with a section of 100 specific tasks (20 work tasks of 5) per
+        step of scale, led and co-owned by all the units. One large plan rather than many small ones, so
+        that the per-plan pages (task list, dashboards, progress-table export) meet the full scale.
+        """
+        start = self.on.year - 2
         plan = Plan.objects.create(
-            title=title,
-            short_title=f"{field_name}{kind}（{start}-{start + 2}）",
-            doc_number=f"京兴政发〔{start}〕{10 + k}号",
+            title=f"大兴区科技创新重点任务三年行动计划（{start}-{start + 2}年）",
+            short_title=f"科技创新重点任务（{start}-{start + 2}）",
+            doc_number=f"京兴政发〔{start}〕12号",
             issuer="北京市大兴区人民政府",
-            issue_date=date(start, 3, 1) + timedelta(days=self.rng.randint(0, 60)),
+            issue_date=date(start, 3, 18),
             start_year=start,
             end_year=start + 2,
-            status=status,
-            description=f"为加快{field_name}产业{kind}，{self.pick(PURPOSES)}，制定本行动计划。",
+            status=Plan.Status.ACTIVE,
+            description=f"为加快建设科技创新引领区，{self.pick(PURPOSES)}，制定本行动计划。",
         )
         sections = self.bulk(
             Section,
             [
-                Section(plan=plan, number=NUMERALS[i], title=title_, order=i)
-                for i, title_ in enumerate(self.rng.sample(SECTION_TITLES, 5))
+                Section(
+                    plan=plan,
+                    number=chinese_number(i + 1),
+                    title=f"{FIELDS[i % len(FIELDS)]}：{SECTION_TITLES[i % len(SECTION_TITLES)]}",
+                    order=i,
+                )
+                for i in range(steps)
             ],
         )
         work_tasks = self.bulk(
@@ -254,12 +268,12 @@ class DemoBuilder:
             [
                 WorkTask(
                     section=section,
-                    seq=4 * i + j + 1,
-                    number=f"（{chinese_number(4 * i + j + 1)}）",
-                    title=f"{self.pick(VERBS)}{field_name}{self.pick(OBJECTS)[0]}",
+                    seq=20 * i + j + 1,
+                    number=f"（{chinese_number(20 * i + j + 1)}）",
+                    title=f"{self.pick(VERBS)}{FIELDS[i % len(FIELDS)]}{self.pick(OBJECTS)[0]}",
                 )
                 for i, section in enumerate(sections)
-                for j in range(4)
+                for j in range(20)
             ],
         )
         tasks = self.bulk(
@@ -269,18 +283,17 @@ class DemoBuilder:
                     work_task=work_task,
                     number=f"{n + 1}.",
                     order=n,
-                    text=self.task_text(field_name),
+                    text=self.task_text(FIELDS[(work_task.seq - 1) // 20 % len(FIELDS)]),
                     deadline=date(start + 2, 12, 31),
                     continues_after_deadline=self.rng.random() < 0.2,
                 )
                 for work_task in work_tasks
-                for n in range(TASKS_PER_PLAN // len(work_tasks))
+                for n in range(TASKS_PER_STEP // 20)
             ],
         )
-        plan_units = self.rng.sample(units, min(10, len(units)))
         responsibilities, milestones = [], []
         for task in tasks:
-            chosen = self.rng.sample(plan_units, 1 + (self.rng.random() < 0.4) + (self.rng.random() < 0.15))
+            chosen = self.rng.sample(units, 1 + (self.rng.random() < 0.4) + (self.rng.random() < 0.15))
             for order, unit in enumerate(chosen):
                 role = Responsibility.Role.LEAD if order == 0 else Responsibility.Role.CO
                 responsibilities.append(Responsibility(task=task, unit=unit, role=role, order=order))
@@ -291,13 +304,15 @@ class DemoBuilder:
         self.bulk(Responsibility, responsibilities)
         self.bulk(Milestone, milestones)
 
+        # Six indicators, and three more per two steps; each fed by a few dozen tasks at scale 50.
         indicators = []
-        for i, (obj, measure) in enumerate(self.rng.sample(OBJECTS, 6)):
-            per_year = i == 5
+        for i in range(6 + 3 * (steps // 2)):
+            obj, measure = OBJECTS[i % len(OBJECTS)]
+            per_year = i % 6 == 5
             indicators.append(
                 Indicator(
                     plan=plan,
-                    name=f"{'每年' if per_year else '累计'}{self.pick(['新增', '建成', '支持', '引进'])}{obj}",
+                    name=f"{'每年' if per_year else '累计'}{['新增', '建成', '支持', '引进'][i % 4]}{obj}（{i + 1}）",
                     measure=measure,
                     mode=Indicator.Mode.PER_YEAR if per_year else Indicator.Mode.CUMULATIVE,
                     order=i,
@@ -306,16 +321,20 @@ class DemoBuilder:
         indicators = self.bulk(Indicator, indicators)
         targets, links = [], []
         through = Indicator.tasks.through
+        feeding = max(3, steps // 2)
         for indicator in indicators:
-            final = self.rng.randint(20, 200) if indicator.mode == Indicator.Mode.CUMULATIVE else self.rng.randint(4, 12)
+            final = self.rng.randint(20, 40) * feeding if indicator.mode == Indicator.Mode.CUMULATIVE else 4 * feeding
             for n, year in enumerate(plan.years, start=1):
                 value = final if indicator.mode == Indicator.Mode.PER_YEAR else round(final * n / 3)
                 targets.append(
                     IndicatorTarget(
-                        indicator=indicator, year=year, value=value, source_text=f"{year}年{indicator.name}不少于{value}{indicator.measure}"
+                        indicator=indicator,
+                        year=year,
+                        value=value,
+                        source_text=f"{year}年{indicator.name}不少于{value}{indicator.measure}",
                     )
                 )
-            for task in self.rng.sample(tasks, 3):
+            for task in self.rng.sample(tasks, min(feeding, len(tasks))):
                 links.append(through(indicator_id=indicator.pk, specifictask_id=task.pk))
         self.bulk(IndicatorTarget, targets)
         self.bulk(through, links)
@@ -565,8 +584,8 @@ class DemoBuilder:
         seed_plans = list(Plan.objects.order_by("start_year", "pk"))
         reporters = self.ensure_reporters(units)
         reviewer = User.objects.filter(role=User.Role.COMMISSION, is_superuser=False).order_by("pk").first()
-        for k in range(scale - 1):
-            self.generated_plan(k, units)
+        if scale > 1:
+            self.generated_plan(scale - 1, units)
         for plan in Plan.objects.order_by("start_year", "pk"):
             self.report_plan(plan, reporters, reviewer)
             self.out.write(f"  {plan}：已生成季度进展。", ending="\n")
@@ -576,9 +595,9 @@ class DemoBuilder:
 class Command(BaseCommand):
     help = (
         "Fill an empty database with demonstration data: the two seed plans with their quarterly updates so far "
-        "(scale 1), plus one generated 100-task plan and two units per further step of --scale (scale 50: about "
-        "100 units, 5,000 specific tasks, 15,000 milestones, 60,000 updates). Refuses a database that already "
-        "holds updates. The same --seed on the same day gives the same data."
+        "(scale 1); above that a generated plan in force with 100 specific tasks and two units per further step "
+        "of --scale (scale 50: about 100 units, 5,000 specific tasks, 15,000 milestones, 60,000 updates). "
+        "Refuses a database that already holds updates. The same --seed on the same day gives the same data."
     )
 
     def add_arguments(self, parser):
