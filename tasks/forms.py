@@ -8,8 +8,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from units.models import Unit
-
 from . import calendar, services
 from .calendar import Period
 from .models import Attachment, Milestone, Plan, Update
@@ -287,25 +285,26 @@ class UnitHomeForm(forms.Form):
 class UpdateFilterForm(forms.Form):
     """The filters of the list of updates (the review queue for staff)."""
 
-    plan = forms.ModelChoiceField(
-        label=_("Plan"), queryset=Plan.objects.order_by("-start_year"), required=False, empty_label=_("All plans")
-    )
+    plan = forms.TypedChoiceField(label=_("Plan"), coerce=int, required=False, empty_value=None)
     period = forms.ChoiceField(label=_("Quarter"), required=False)
-    unit = forms.ModelChoiceField(
-        label=_("Unit"), queryset=Unit.objects.order_by("sort_order", "name"), required=False, empty_label=_("All units")
-    )
+    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False, empty_value=None)
     state = forms.ChoiceField(label=_("State"), required=False)
 
-    def __init__(self, *args, plans, states, **kwargs):
+    def __init__(self, *args, plans, units, states, **kwargs):
         super().__init__(*args, **kwargs)
+        # Choices from lists the view read once, so rendering the selects runs no further query.
+        self.plans = {p.pk: p for p in plans}
+        self.units = {u.pk: u for u in units}
+        self.fields["plan"].choices = [("", _("All plans"))] + [(p.pk, str(p)) for p in plans]
         self.fields["period"].choices = [("", _("All quarters"))] + _period_choices(plans)
+        self.fields["unit"].choices = [("", _("All units"))] + [(u.pk, u.display_name) for u in units]
         self.fields["state"].choices = [("", _("All states"))] + list(states)
 
     def filters(self) -> dict:
         data = self.cleaned_data
         return {
-            "plan": data.get("plan"),
+            "plan": self.plans.get(data.get("plan")),
             "period": Period.parse(data["period"]) if data.get("period") else None,
-            "unit": data.get("unit"),
+            "unit": self.units.get(data.get("unit")),
             "state": data.get("state") or None,
         }

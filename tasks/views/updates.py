@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from indicators.models import Indicator
+from units.models import Unit
 
 from .. import access, calendar, reporting, services
 from ..calendar import Period
@@ -255,20 +256,19 @@ def update_detail(request, update_id):
 # Review -------------------------------------------------------------------------------------------------------
 
 
-def _review(request, pk, action):
-    update = access.get_update_for_review(request.user, pk)
-    needs_reason = action is not services.update_approve
-    form = (ReasonForm(request.POST, prefix="reopen" if action is services.update_reopen else None) if needs_reason else RevisionForm(request.POST))
+def _review(request, update_id, action, form):
+    """
+    Run one review service on the update; None when it was done, else the
+    redirect back to the update's page with the reason it was not.
+    """
+    update = access.get_update_for_review(request.user, update_id)
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
                 messages.error(request, message)
         return redirect("tasks:update_detail", update.pk)
-    kwargs = {"update": update, "reviewer": request.user, "revision": form.cleaned_data["revision"]}
-    if needs_reason:
-        kwargs["reason"] = form.cleaned_data["reason"]
     try:
-        action(**kwargs)
+        action(update=update, reviewer=request.user, **form.cleaned_data)
     except services.UpdateConflict:
         messages.error(request, _("This update changed after you opened it. Nothing was done; please read it again."))
         return redirect("tasks:update_detail", update.pk)
@@ -280,7 +280,7 @@ def _review(request, pk, action):
 
 @require_POST
 def update_approve(request, update_id):
-    refused = _review(request, update_id, services.update_approve)
+    refused = _review(request, update_id, services.update_approve, RevisionForm(request.POST))
     if refused:
         return refused
     messages.success(request, _("Approved."))
@@ -289,7 +289,7 @@ def update_approve(request, update_id):
 
 @require_POST
 def update_return(request, update_id):
-    refused = _review(request, update_id, services.update_return)
+    refused = _review(request, update_id, services.update_return, ReasonForm(request.POST))
     if refused:
         return refused
     messages.success(request, _("Returned to the unit with your reason."))
@@ -298,7 +298,7 @@ def update_return(request, update_id):
 
 @require_POST
 def update_reopen(request, update_id):
-    refused = _review(request, update_id, services.update_reopen)
+    refused = _review(request, update_id, services.update_reopen, ReasonForm(request.POST, prefix="reopen"))
     if refused:
         return refused
     messages.success(request, _("Reopened: the update is back with its unit."))
@@ -319,7 +319,8 @@ def update_list(request):
     if user.is_commission and "state" not in data:
         data["state"] = Update.State.SUBMITTED  # staff land on the review queue
     plans = list(Plan.objects.order_by("-start_year"))
-    form = UpdateFilterForm(data, plans=plans, states=states)
+    units = list(Unit.objects.order_by("sort_order", "name"))
+    form = UpdateFilterForm(data, plans=plans, units=units, states=states)
     if form.is_valid():
         filters = form.filters()
     else:
