@@ -187,23 +187,32 @@ def unit_todos(units, on: date, days: int = DUE_SOON_DAYS) -> dict[int, list[Tod
     """
     unit_ids = [getattr(u, "pk", u) for u in units]
     in_force = Q(task__work_task__section__plan__status=Plan.Status.ACTIVE)
-    responsibilities = Responsibility.objects.filter(in_force, unit__in=unit_ids).select_related(
-        "task__work_task__section__plan"
+    responsibilities = list(
+        Responsibility.objects.filter(in_force, unit__in=unit_ids).select_related("task__work_task__section__plan")
     )
-    updates = {}
-    returned = defaultdict(list)
-    for update in Update.objects.filter(in_force, unit__in=unit_ids).select_related("task__work_task__section__plan"):
-        updates[(update.unit_id, update.task_id, update.year, update.quarter)] = update
-        if update.state == Update.State.RETURNED:
-            returned[update.unit_id].append(update)
-
-    todos = defaultdict(list)
     periods_of = {}
     for r in responsibilities:
         plan = r.task.work_task.section.plan
         if plan.pk not in periods_of:
             periods_of[plan.pk] = _current_periods(plan, on)
-        upcoming, last_due = periods_of[plan.pk]
+    # Only the updates that can be a to-do: returned ones, and those of each plan's two current quarters.
+    # This runs on every page a reporter opens, so it must not read a unit's whole history.
+    wanted = Q(state=Update.State.RETURNED)
+    for plan_id, periods in periods_of.items():
+        for period in filter(None, periods):
+            wanted |= Q(task__work_task__section__plan=plan_id, year=period.year, quarter=period.quarter)
+    updates = {}
+    returned = defaultdict(list)
+    for update in Update.objects.filter(in_force, wanted, unit__in=unit_ids).select_related(
+        "task__work_task__section__plan"
+    ):
+        updates[(update.unit_id, update.task_id, update.year, update.quarter)] = update
+        if update.state == Update.State.RETURNED:
+            returned[update.unit_id].append(update)
+
+    todos = defaultdict(list)
+    for r in responsibilities:
+        upcoming, last_due = periods_of[r.task.work_task.section.plan_id]
         for kind, period in ((TodoKind.OVERDUE, last_due), (TodoKind.DUE_SOON, upcoming)):
             if period is None:
                 continue
