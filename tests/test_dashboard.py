@@ -145,7 +145,7 @@ def test_a_task_whose_status_moved_is_listed_with_before_and_after(as_leader, pl
     response = as_leader.get(url(plan_2021, "2021Q3"))
     change = response.context["dashboard"].status_changes[0]
     assert (change.task.pk, change.before, change.after) == (task.pk, TaskStatus.NOT_STARTED, TaskStatus.ON_TRACK)
-    assert f"#task-{task.pk}" in response.content.decode()
+    assert reverse("tasks:task_detail", args=[task.pk]) + "?as_of=2021Q3" in response.content.decode()
 
 
 def test_indicators_and_sections_link_to_their_drill_down(as_leader, plan_2021, scenes):

@@ -32,7 +32,7 @@ def test_it_lists_the_sections_tasks_with_status_lead_unit_and_a_link(as_leader,
     assert [row.task.code for row in rows] == ["1", "2"]
     assert (rows[0].status, rows[0].lead.name) == (TaskStatus.ON_TRACK, "区科委")
     assert rows[1].status == TaskStatus.NOT_STARTED
-    assert f"#task-{task_1.pk}" in response.content.decode()
+    assert reverse("tasks:task_detail", args=[task_1.pk]) + "?as_of=2021Q2" in response.content.decode()
 
 
 def test_it_shows_this_years_milestones_by_state(as_leader, section_1, task_1):

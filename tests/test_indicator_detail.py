@@ -94,7 +94,7 @@ def test_the_trend_shows_actual_and_expected_value_by_quarter(as_leader, task_1,
 def test_it_shows_the_targets_and_the_tasks_that_feed_it(as_leader, task_1, scenes):
     body = as_leader.get(url(scenes)).content.decode()
     assert "落地区级应用场景示范项目不少于15项" in body
-    assert f"#task-{task_1.pk}" in body
+    assert reverse("tasks:task_detail", args=[task_1.pk]) in body
 
 
 def test_a_bad_as_of_falls_back_to_today_with_a_message(as_leader, scenes, monkeypatch):
