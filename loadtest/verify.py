@@ -1,11 +1,17 @@
 """
-After the run: which of the submissions the users saw succeed are stored, and as what
+After the run: the submissions the users made, against what the database holds
 (run by loadtest/run.py inside the production settings).
 
-    python -m loadtest.verify SUBMITTED.json     # [{"update": id, "marker": text}, ...]
+    python -m loadtest.verify SUBMISSIONS.json
+        {"acknowledged": [{"update": id, "marker": text}, ...],   # the user saw "submitted" come back
+         "attempted": [marker, ...]}                              # every submit the users sent
 
-Prints JSON: how many updates of the load-test plan are stored as submitted, how many of the users'
-submissions are stored with their text and one version holding it, and the ids of any that are not.
+Each submission's progress text carries a unique marker. Prints JSON:
+- stored_ok: acknowledged submissions stored as submitted, with their text and exactly one version holding it;
+- lost: acknowledged submissions not stored that way (must be none);
+- unacknowledged_stored: submissions stored although the user never saw the answer (its request timed out);
+- unknown: updates of the load-test plan in state submitted that no user sent (must be none);
+- stored_in_plan: all updates of the load-test plan in state submitted.
 """
 
 import json
@@ -13,39 +19,45 @@ import sys
 
 import django
 
+PLAN_TITLE = "负载测试行动计划"
+
 
 def main(path: str) -> dict:
     django.setup()
     from tasks.models import Update, UpdateVersion
 
-    submitted = json.loads(open(path, encoding="utf-8").read())
-    ids = [s["update"] for s in submitted]
+    data = json.loads(open(path, encoding="utf-8").read())
+    acknowledged, attempted = data["acknowledged"], set(data["attempted"])
     stored = {
         u.pk: u
-        for u in Update.objects.filter(pk__in=ids).only("pk", "state", "progress")
+        for u in Update.objects.filter(task__work_task__section__plan__title=PLAN_TITLE, state=Update.State.SUBMITTED)
     }
-    versions = {}
-    for update_id, progress in UpdateVersion.objects.filter(update__in=ids).values_list("update", "progress"):
+    versions: dict[int, list[str]] = {}
+    for update_id, progress in UpdateVersion.objects.filter(update__in=list(stored)).values_list("update", "progress"):
         versions.setdefault(update_id, []).append(progress)
-    lost, wrong = [], []
-    for s in submitted:
+
+    def marker_of(update) -> str | None:
+        return next((m for m in attempted if m in update.progress), None)
+
+    lost = []
+    for s in acknowledged:
         update = stored.get(s["update"])
-        if update is None:
+        ok = update is not None and s["marker"] in update.progress
+        ok = ok and [s["marker"] in text for text in versions.get(s["update"], [])].count(True) == 1
+        if not ok:
             lost.append(s["update"])
-        elif update.state != Update.State.SUBMITTED or s["marker"] not in update.progress:
-            wrong.append(s["update"])
-        elif [s["marker"] in text for text in versions.get(s["update"], [])].count(True) != 1:
-            wrong.append(s["update"])
-    plan_submitted = Update.objects.filter(
-        task__work_task__section__plan__title="负载测试行动计划", state=Update.State.SUBMITTED
-    ).count()
+    acknowledged_ids = {s["update"] for s in acknowledged}
+    others = [u for pk, u in stored.items() if pk not in acknowledged_ids]
+    unacknowledged = [u.pk for u in others if marker_of(u)]
+    unknown = [u.pk for u in others if not marker_of(u)]
     return {
-        "users_submitted": len(submitted),
-        "distinct_updates": len(set(ids)),
-        "stored_submitted_in_plan": plan_submitted,
-        "stored_with_text_and_version": len(submitted) - len(lost) - len(wrong),
+        "acknowledged": len(acknowledged),
+        "attempted": len(attempted),
+        "stored_ok": len(acknowledged) - len(lost),
         "lost": lost,
-        "wrong": wrong,
+        "unacknowledged_stored": unacknowledged,
+        "unknown": unknown,
+        "stored_in_plan": len(stored),
     }
 
 
