@@ -725,3 +725,84 @@ def reminders_send(*, on: date, days: int, dry_run: bool = False) -> ReminderRes
         result.emails_sent += 1
         result.reports += len(due)
     return result
+
+
+# Yearly key-task lists (tasks.excel_import) --------------------------------------------------------------
+
+
+@dataclass
+class KeyTasksResult:
+    milestones_added: int
+    responsibilities_added: int
+    units_created: list[str]
+
+
+@transaction.atomic
+def plan_key_tasks_add(*, plan: Plan, items: list[dict], user) -> KeyTasksResult:
+    """
+    Add a year's key-task list (年度重点任务清单) to an existing plan. Each item
+    names one of the plan's tasks (task_id) with milestones ({year, due_date,
+    text}) and unit names, lead first. Nothing already there changes: a
+    milestone with the same year and text is skipped; units already on the task
+    keep their places and new ones follow as co-responsible, except on a task
+    with no units yet, where the first listed leads. Units that do not exist are
+    created under the name given. A task outside the plan, a milestone outside
+    its years, or a lead other than the task's raises ValidationError and
+    nothing is written.
+    """
+    tasks = {
+        t.pk: t
+        for t in SpecificTask.objects.filter(work_task__section__plan=plan, pk__in=[i["task_id"] for i in items])
+        .select_for_update()
+        .prefetch_related("milestones", "responsibilities__unit")
+    }
+    units = {u.name: u for u in Unit.objects.all()}
+    next_sort = max((u.sort_order for u in units.values()), default=-1) + 1
+    result = KeyTasksResult(milestones_added=0, responsibilities_added=0, units_created=[])
+    for item in items:
+        task = tasks.get(item["task_id"])
+        if task is None:
+            raise ValidationError(_("A task in the list is not part of this plan."))
+        milestones = list(task.milestones.all())
+        have = {(m.year, m.text) for m in milestones}
+        order = max((m.order for m in milestones), default=-1) + 1
+        for m in item["milestones"]:
+            if (m["year"], m["text"]) in have:
+                continue
+            if m["year"] not in plan.years:
+                raise ValidationError(
+                    _("The milestone for %(year)s is outside the plan's years.") % {"year": m["year"]}
+                )
+            milestone = Milestone(task=task, year=m["year"], due_date=_date(m["due_date"]), text=m["text"], order=order)
+            milestone._history_user = user
+            milestone.save()
+            have.add((m["year"], m["text"]))
+            order += 1
+            result.milestones_added += 1
+        current = sorted(task.responsibilities.all(), key=lambda r: r.order)
+        names = [r.unit.name for r in current]
+        if names and item["units"] and item["units"][0] != names[0]:
+            raise ValidationError(
+                _("Task %(code)s is led by %(lead)s, not %(unit)s.")
+                % {"code": task.code, "lead": names[0], "unit": item["units"][0]}
+            )
+        order = max((r.order for r in current), default=-1) + 1
+        for name in item["units"]:
+            if name in names:
+                continue
+            unit = units.get(name)
+            if unit is None:
+                unit = Unit(name=name, sort_order=next_sort)
+                unit._history_user = user
+                unit.save()
+                units[name] = unit
+                next_sort += 1
+                result.units_created.append(name)
+            role = Responsibility.Role.CO if names else Responsibility.Role.LEAD
+            responsibility = Responsibility(task=task, unit=unit, role=role, order=order)
+            responsibility._history_user = user
+            responsibility.save()
+            names.append(name)
+            order += 1
+            result.responsibilities_added += 1
+    return result

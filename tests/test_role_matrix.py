@@ -281,6 +281,26 @@ def build_world(text: str) -> World:
         payload={"rows": []},
         created_by=users["staff"],
     )
+    # Excel imports waiting for their uploader to confirm (tasks.views.excel): a plan for staff, drafts for a unit.
+    objects["plan_batch"] = ImportBatch.objects.create(
+        kind=ImportBatch.Kind.PLAN,
+        filename=f"{text}任务进度表.xlsx",
+        payload={
+            "plan": {"title": f"{text}导入的计划{tag}", "start_year": year, "end_year": year},
+            "rows": [],
+            "sections": [],
+            "unknown_units": [],
+        },
+        created_by=users["staff"],
+    )
+    objects["unit_batch"] = ImportBatch.objects.create(
+        kind=ImportBatch.Kind.UPDATES,
+        plan=plan,
+        unit=units["lead"],
+        filename=f"{text}季度进展.xlsx",
+        payload={"period": now.label, "rows": []},
+        created_by=users["lead"],
+    )
     return World(text=text, users=users, objects=objects)
 
 
@@ -418,6 +438,35 @@ MATRIX: dict[str, Row] = {
     "tasks:attachment_download": Row(get=roles(404, staff=200, admin=200, lead=200), post=everyone(405)),
     "tasks:attachment_download@approved": Row(
         get=everyone(200), post=everyone(405), kwargs={"attachment_id": "attachment_approved"}
+    ),
+    # Excel (tasks.views.excel): staff export and import plans; units fill in the update template. An import
+    # batch is its uploader's alone: anyone else's is 404, leadership's 403.
+    "tasks:plan_excel": Row(get=roles(200, leader=403), post=everyone(405), shows_text=True),
+    "tasks:excel_progress_export": Row(get=commission_only(200), post=everyone(405)),
+    "tasks:excel_plan_import": Row(get=commission_only(200), post=commission_only(200)),
+    "tasks:excel_key_tasks_import": Row(get=commission_only(200), post=commission_only(200), shows_text=True),
+    "tasks:excel_update_template": Row(get=roles(403, lead=200, co=200, outsider=302), post=everyone(405)),
+    "tasks:excel_updates_import": Row(get=reporters_only(200), post=reporters_only(200), shows_text=True),
+    "tasks:excel_batch": Row(get=roles(404, leader=403), post=everyone(405)),
+    "tasks:excel_batch@plan": Row(
+        get=roles(404, staff=200, leader=403), post=everyone(405), kwargs={"batch_id": "plan_batch"}, shows_text=True
+    ),
+    "tasks:excel_batch@unit": Row(
+        get=roles(404, lead=200, leader=403), post=everyone(405), kwargs={"batch_id": "unit_batch"}, shows_text=True
+    ),
+    "tasks:excel_batch_confirm": Row(get=everyone(405), post=roles(404, leader=403)),
+    "tasks:excel_batch_confirm@plan": Row(
+        get=everyone(405), post=roles(404, staff=302, leader=403), kwargs={"batch_id": "plan_batch"}
+    ),
+    "tasks:excel_batch_confirm@unit": Row(
+        get=everyone(405), post=roles(404, lead=302, leader=403), kwargs={"batch_id": "unit_batch"}
+    ),
+    "tasks:excel_batch_discard": Row(get=everyone(405), post=roles(404, leader=403)),
+    "tasks:excel_batch_discard@plan": Row(
+        get=everyone(405), post=roles(404, staff=302, leader=403), kwargs={"batch_id": "plan_batch"}
+    ),
+    "tasks:excel_batch_discard@unit": Row(
+        get=everyone(405), post=roles(404, lead=302, leader=403), kwargs={"batch_id": "unit_batch"}
     ),
     # Leadership's dashboards (indicators.views): every role reads them (approved figures only); nothing to POST.
     "indicators:overview": Row(get=everyone(200), post=everyone(405), shows_text=True),
