@@ -32,9 +32,10 @@
       tooltip: {
         trigger: "axis",
         axisPointer: { type: "shadow" },
+        // The tooltip is HTML: indicator names are data, so they are escaped.
         formatter: (params) =>
-          items[params[0].dataIndex].name + "<br>" +
-          params.map((p) => p.marker + p.seriesName + "：" + percentText(p.value)).join("<br>"),
+          echarts.format.encodeHTML(items[params[0].dataIndex].name) + "<br>" +
+          params.map((p) => p.marker + echarts.format.encodeHTML(p.seriesName) + "：" + percentText(p.value)).join("<br>"),
       },
       xAxis: { type: "value", axisLabel: { formatter: "{value}%" }, max: (v) => Math.max(100, Math.ceil(v.max / 10) * 10) },
       yAxis: {
