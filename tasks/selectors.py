@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -36,29 +36,48 @@ def plan_outline(plan: Plan) -> QuerySet[Section]:
 # The outline with each specific task's status --------------------------------------------------------------
 
 
-def plan_outline_with_status(plan: Plan, as_of: date) -> tuple[list[Section], rollup.StatusCounts]:
+# Above this many specific tasks the plan page shows the outline with its counts but not every task row
+# (a few megabytes of HTML); each work task links to its tasks in the task list instead.
+OUTLINE_TASK_LIMIT = 300
+
+
+@dataclass
+class OutlineWithStatus:
+    sections: list[Section]
+    counts: rollup.StatusCounts
+    shows_tasks: bool
+
+
+def plan_outline_with_status(plan: Plan, as_of: date) -> OutlineWithStatus:
     """
-    plan_outline() with each specific task's status and milestone states as of
-    `as_of` (tasks.rollup), and status counts on every work task and section
-    (attribute .counts) and for the plan, counted from the fetched rows.
+    The plan's sections → work tasks → specific tasks with each task's status as
+    of `as_of` (tasks.rollup), and status counts on every work task and section
+    (attribute .counts) and for the plan, counted from the fetched rows. Units
+    and milestone states are fetched only when the page will list the tasks.
     """
-    specific_tasks = rollup.tasks_with_status(SpecificTask.objects.order_by("order"), as_of).prefetch_related(
-        Prefetch("responsibilities", queryset=Responsibility.objects.select_related("unit").order_by("order")),
-        Prefetch("milestones", queryset=rollup.milestones_with_state(Milestone.objects.order_by("year", "order"), as_of)),
-    )
+    specific_tasks = rollup.tasks_with_status(SpecificTask.objects.order_by("order"), as_of)
     work_tasks = WorkTask.objects.order_by("seq").prefetch_related(Prefetch("specific_tasks", queryset=specific_tasks))
     sections = list(plan.sections.order_by("order").prefetch_related(Prefetch("work_tasks", queryset=work_tasks)))
-    plan_counts = rollup.StatusCounts()
+    plan_counts, tasks = rollup.StatusCounts(), []
     for section in sections:
         section.counts = rollup.StatusCounts()
         for work_task in section.work_tasks.all():
             work_task.counts = rollup.status_counts(work_task.specific_tasks.all())
             for task in work_task.specific_tasks.all():
                 task.status_value = rollup.task_status(task)
-                task.milestone_infos = [(m, rollup.milestone_state(m, as_of)) for m in task.milestones.all()]
                 section.counts.add(task.status_value)
                 plan_counts.add(task.status_value)
-    return sections, plan_counts
+                tasks.append(task)
+    shows_tasks = len(tasks) <= OUTLINE_TASK_LIMIT
+    if shows_tasks:
+        prefetch_related_objects(
+            tasks,
+            Prefetch("responsibilities", queryset=Responsibility.objects.select_related("unit").order_by("order")),
+            Prefetch("milestones", queryset=rollup.milestones_with_state(Milestone.objects.order_by("year", "order"), as_of)),
+        )
+        for task in tasks:
+            task.milestone_infos = [(m, rollup.milestone_state(m, as_of)) for m in task.milestones.all()]
+    return OutlineWithStatus(sections, plan_counts, shows_tasks)
 
 
 # The task list and the task page -----------------------------------------------------------------------------

@@ -91,3 +91,13 @@ def test_query_count_is_fixed_however_many_tasks_and_updates(as_leader, plan_202
     with django_assert_num_queries(11):
         response = as_leader.get(url(plan_2021, as_of="2022Q2"))
     assert counts(response.context["counts"])["done"] == 4
+
+
+def test_a_plan_too_large_to_list_shows_counts_and_links_instead_of_task_rows(as_leader, plan_2021, monkeypatch):
+    monkeypatch.setattr("tasks.selectors.OUTLINE_TASK_LIMIT", 10)
+    response = as_leader.get(url(plan_2021))
+    body = response.content.decode()
+    assert counts(response.context["counts"])["behind"] == 28
+    assert 'id="task-' not in body
+    work_task = plan_2021.sections.get(number="五").work_tasks.get(seq=14)
+    assert f"?plan={plan_2021.pk}&amp;work_task={work_task.pk}" in body

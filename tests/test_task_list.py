@@ -4,8 +4,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
+from tasks import rollup
 from tasks.models import Milestone, Responsibility, SpecificTask, Update
 from units.models import Unit
 
@@ -199,3 +201,14 @@ def test_query_count_is_fixed_however_many_tasks(as_leader, plan_2021, django_as
     with django_assert_num_queries(15):
         response = get(as_leader, **params)
     assert len(codes(response)) == 33
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL chooses its plan from table statistics")
+def test_status_subqueries_find_updates_through_the_task_not_the_state_index(plan_2021):
+    # Without statistics SQLite would read every approved update once per task (see rollup._ExactNotFromIndex).
+    tasks = rollup.tasks_with_status(SpecificTask.objects.filter(work_task__section__plan=plan_2021))
+    sql, params = tasks.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(row[-1] for row in cursor.fetchall())
+    assert "state" not in plan

@@ -34,7 +34,8 @@ def home(request):
 def plan_detail(request, plan_id):
     plan = get_object_or_404(Plan, pk=plan_id)
     period, as_of = _as_of(request)
-    sections, counts = selectors.plan_outline_with_status(plan, as_of)
+    outline = selectors.plan_outline_with_status(plan, as_of)
+    sections = outline.sections
     # The status counts link to the task list showing those tasks, as of the same day.
     keep = {"as_of": period.label} if period else {}
     for section in sections:
@@ -47,7 +48,8 @@ def plan_detail(request, plan_id):
         {
             "plan": plan,
             "sections": sections,
-            "counts": counts,
+            "counts": outline.counts,
+            "shows_tasks": outline.shows_tasks,
             "plan_link_query": urlencode({"plan": plan.pk, **keep}),
             "period": period,
             "as_of": as_of,
