@@ -123,7 +123,7 @@ def test_a_formula_like_task_text_is_text_too(staff_client, plan_2021, task_1):
 
 
 def test_control_characters_excel_refuses_are_dropped_not_fatal(staff_client, plan_2021, task_1):
-    make_update(task_1, "区科委", 2022, 3, progress="进展\x0b顺利\x00")
+    make_update(task_1, "区科委", 2022, 3, progress="进展\x0b顺利\x1f")
     ws = sheet(export(staff_client, plan_2021, period="2022Q3"))
     assert ws.cell(task_row(ws, "设立区级应用场景示范专项"), 6).value == "进展顺利"
 
