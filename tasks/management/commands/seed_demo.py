@@ -34,7 +34,7 @@ from io import StringIO
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -620,6 +620,10 @@ class Command(BaseCommand):
         builder = DemoBuilder(rng=random.Random(seed), on=today(), out=self.stdout)
         with transaction.atomic():
             builder.build(scale)
+        # Fresh planner statistics: right after a bulk load PostgreSQL still believes the tables are nearly
+        # empty (autovacuum analyses them only later) and picks plans that take minutes instead of milliseconds.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         c = builder.counts
         elapsed = time.perf_counter() - started
         self.stdout.write(
