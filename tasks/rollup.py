@@ -77,11 +77,6 @@ class IndicatorState(models.TextChoices):
 
 
 STATUS_ORDER = [TaskStatus.DONE, TaskStatus.ON_TRACK, TaskStatus.BEHIND, TaskStatus.NOT_STARTED]
-# Sorting the task list by status follows STATUS_ORDER.
-_STATUS_RANK = Case(
-    *(When(status=status.value, then=Value(rank)) for rank, status in enumerate(STATUS_ORDER)),
-    output_field=IntegerField(),
-)
 
 
 class _ExactNotFromIndex(Exact):
@@ -149,42 +144,79 @@ def milestone_state(milestone, as_of: date | None = None) -> MilestoneInfo:
     return MilestoneInfo(MilestoneState.PENDING, None, on_time=False)
 
 
+class _SimpleCase(Func):
+    """
+    CASE subject WHEN v1 THEN r1 … ELSE default END. Unlike Django's Case (CASE
+    WHEN subject = v1 …) the subject, a subquery here, is written and run once.
+    """
+
+    def __init__(self, subject, whens: list[tuple], default, output_field):
+        values = [Value(v) for pair in whens for v in pair] + [Value(default)]
+        super().__init__(subject, *values, output_field=output_field)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        subject, *rest = parts
+        whens = " ".join(f"WHEN {rest[i]} THEN {rest[i + 1]}" for i in range(0, len(rest) - 1, 2))
+        return f"CASE {subject} {whens} ELSE {rest[-1]} END", params
+
+
+_NO_APPROVED_UPDATE = "-"
+
+
 def tasks_with_status(tasks, as_of: date | None = None):
     """
-    Annotate specific tasks with what their status needs, in the one query that
-    fetches them: milestone counts, met and late counts, the latest approved
-    update's self-assessment and approval time, and the status itself (status,
-    status_rank) as a database expression so the task list can filter, sort
-    and paginate on it. task_status() and is_overdue() read the annotations.
+    Annotate specific tasks, in the one query that fetches them, with their
+    status (a database expression, so the task list can filter, sort and
+    paginate on it), late_count (late milestones) and the latest approved
+    update's period, self-assessment and approval time. task_status() and
+    is_overdue() read the annotations; order_by_status() sorts by status.
+
+    Each correlated subquery costs every row of a large plan (and PostgreSQL's
+    JIT compiles each one), so the status is written with one EXISTS per
+    milestone condition and one look at the latest update, not from the counts.
     """
     as_of = as_of or today()
     task_milestones = Milestone.objects.filter(task=OuterRef("pk"))
     met = Exists(_met_claims(as_of))
+    late = task_milestones.filter(~met, due_date__lt=as_of)
     latest = approved_updates(as_of).filter(task=OuterRef("pk")).order_by("-year", "-quarter", "-reviewed_at")
+    # The first matching branch wins: 已完成 (every milestone met) beats 滞后 (a late milestone); then the
+    # latest approved update's own word (已完成 / 滞后), 未启动 without one, else 正常推进.
+    status = Case(
+        When(Exists(task_milestones) & ~Exists(task_milestones.filter(~met)), then=Value(TaskStatus.DONE.value)),
+        When(Exists(late), then=Value(TaskStatus.BEHIND.value)),
+        default=_SimpleCase(
+            Coalesce(Subquery(latest.values("self_status")[:1]), Value(_NO_APPROVED_UPDATE)),
+            [
+                (Update.SelfStatus.DONE.value, TaskStatus.DONE.value),
+                (Update.SelfStatus.BEHIND.value, TaskStatus.BEHIND.value),
+                (_NO_APPROVED_UPDATE, TaskStatus.NOT_STARTED.value),
+            ],
+            TaskStatus.ON_TRACK.value,
+            output_field=models.CharField(),
+        ),
+        output_field=models.CharField(),
+    )
     return tasks.annotate(
-        milestone_count=_count(task_milestones),
-        met_count=_count(task_milestones.filter(met)),
-        late_count=_count(task_milestones.filter(~met, due_date__lt=as_of)),
-        latest_self_status=Subquery(latest.values("self_status")[:1]),
+        status=status,
+        late_count=_count(late),
         latest_approved_year=Subquery(latest.values("year")[:1]),
         latest_approved_quarter=Subquery(latest.values("quarter")[:1]),
         latest_approved_at=Subquery(latest.values("reviewed_at")[:1]),
-    ).annotate(status=_STATUS_RULE, status_rank=_STATUS_RANK)
+    )
 
 
-# The task-status rule, written once as a CASE over the annotations above; the
-# first matching branch wins, so 已完成 beats 滞后 beats 未启动.
-_STATUS_RULE = Case(
-    When(
-        Q(milestone_count__gt=0, met_count=F("milestone_count"))
-        | Q(latest_self_status=Update.SelfStatus.DONE, late_count=0),
-        then=Value(TaskStatus.DONE.value),
-    ),
-    When(Q(late_count__gt=0) | Q(latest_self_status=Update.SelfStatus.BEHIND), then=Value(TaskStatus.BEHIND.value)),
-    When(latest_approved_year__isnull=True, then=Value(TaskStatus.NOT_STARTED.value)),
-    default=Value(TaskStatus.ON_TRACK.value),
-    output_field=models.CharField(),
-)
+def status_ordering(descending: bool = False):
+    """An order_by() term for tasks_with_status() rows: STATUS_ORDER (已完成, 正常推进, 滞后, 未启动), or its reverse."""
+    rank = _SimpleCase(
+        F("status"), [(s.value, i) for i, s in enumerate(STATUS_ORDER)], len(STATUS_ORDER), output_field=IntegerField()
+    )
+    return rank.desc() if descending else rank.asc()
 
 
 def task_status(task) -> TaskStatus:

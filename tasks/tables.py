@@ -74,7 +74,7 @@ class TaskTable(tables.Table):
         )
 
     def order_status(self, queryset, is_descending):
-        return queryset.order_by(("-" if is_descending else "") + "status_rank", "work_task__seq", "order"), True
+        return queryset.order_by(rollup.status_ordering(is_descending), "work_task__seq", "order"), True
 
     def render_status(self, record):
         return render_to_string("tasks/snippets/status_badge.html", {"status": rollup.task_status(record)})
