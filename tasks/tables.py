@@ -21,7 +21,12 @@ class TaskTable(tables.Table):
     )
     work_task = tables.Column(verbose_name=_("Work task"), order_by=("work_task__section__plan", "work_task__seq"))
     text = tables.Column(verbose_name=_("Specific task"), orderable=False)
-    lead_unit = tables.Column(verbose_name=_("Lead unit"), empty_values=(), order_by=("lead_unit_order",))
+    lead_unit = tables.Column(
+        verbose_name=_("Lead unit"),
+        empty_values=(),
+        order_by=("lead_unit_order",),
+        attrs={"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}},
+    )
     co_units = tables.Column(verbose_name=_("Co-responsible units"), empty_values=(), orderable=False)
     milestone = tables.Column(verbose_name=_("Milestone of the year"), empty_values=(), orderable=False)
     status = tables.Column(verbose_name=_("Status"), empty_values=())
@@ -52,7 +57,9 @@ class TaskTable(tables.Table):
 
     def render_text(self, record):
         text = Truncator(record.text).chars(80)
-        return format_html('<a href="{}" class="text-body" title="{}">{}</a>', task_url(record), record.text, text)
+        return format_html(
+            '<a href="{}" class="text-body text-decoration-none" title="{}">{}</a>', task_url(record), record.text, text
+        )
 
     def render_lead_unit(self, record):
         units = self._units(record, Responsibility.Role.LEAD)

@@ -94,6 +94,12 @@ def test_filter_by_status(as_leader, plan_2021, task_1):
     assert len(codes(get(as_leader, plan=plan_2021.pk, status="not_started", as_of="2021Q3", per_page=50))) == 27
 
 
+def test_a_task_declared_done_with_a_late_milestone_is_listed_behind(as_leader, plan_2021, task_1):
+    make_update(task_1, "区科委", 2022, 1, self_status=Update.SelfStatus.DONE)
+    assert "1" in codes(get(as_leader, plan=plan_2021.pk, status="behind", as_of="2022Q2", per_page=50))
+    assert codes(get(as_leader, plan=plan_2021.pk, status="done", as_of="2022Q2")) == []
+
+
 def test_a_submitted_update_does_not_change_the_listed_status(as_leader, plan_2021, task_1):
     make_update(task_1, "区科委", 2021, 2, state=Update.State.SUBMITTED, progress="尚未审核的草稿文字")
     response = get(as_leader, plan=plan_2021.pk, status="on_track", as_of="2021Q3")

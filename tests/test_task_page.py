@@ -83,6 +83,14 @@ def test_the_timeline_names_each_units_role_newest_first(as_leader, task_1):
     assert [(u.quarter, u.role_label) for u in timeline] == [(3, "配合单位"), (2, "牵头单位")]
 
 
+def test_each_approved_update_links_to_its_versions_and_history(as_leader, task_1):
+    update = make_update(task_1, "区科委", 2021, 2)
+    body = as_leader.get(url(task_1)).content.decode()
+    link = reverse("tasks:update_detail", args=[update.pk])
+    assert f'href="{link}"' in body
+    assert as_leader.get(link).status_code == 200
+
+
 def test_viewing_as_of_a_past_quarter_leaves_later_updates_out(as_leader, task_1):
     make_update(task_1, "区科委", 2022, 3, progress="第三季度的进展")
     assert "第三季度的进展" not in as_leader.get(url(task_1, as_of="2022Q2")).content.decode()
