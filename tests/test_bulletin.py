@@ -81,6 +81,7 @@ def test_a_year_ranks_its_four_quarters_together(as_leader, plan_2021, task_10_2
         ({"period": "2022Q7"}, "不是有效的年度或季度"),
         ({"period": "2019"}, "不在本计划的年度范围"),
         ({"plan": "abc"}, "没有编号为“abc”的行动计划"),
+        ({"period": "2022\x00"}, "不是有效的年度或季度"),
     ],
 )
 def test_bad_choices_get_a_chinese_message(as_leader, plan_2021, params, message):

@@ -172,6 +172,8 @@ def test_sort_links_keep_the_filters(as_leader, plan_2021):
         ({"as_of": "99999Q1"}, "不是有效的季度"),
         ({"as_of": "2030Q1"}, "尚未开始"),
         ({"per_page": "0"}, "不支持每页"),
+        ({"q": "科技\x00"}, "筛选条件有误，已忽略：关键词"),
+        ({"as_of": "2022\x00Q1"}, "已显示截至今天的进展"),
     ],
 )
 def test_bad_values_get_a_chinese_message(as_leader, plan_2021, params, message):
