@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 import django
 
+MEASURING_BUDGET_MS = 30_000  # per page
+
 
 @dataclass
 class Page:
@@ -87,10 +89,13 @@ def measure(page: Page, runs: int) -> Figures:
         return response, size
 
     runs = page.runs or runs
+    warm = []
     for _ in range(2):
-        response, size = once()
+        response, size = once(warm)
         if response.status_code not in (200, 302):
             raise SystemExit(f"{page.label}: {page.path} answered {response.status_code}")
+    # A page that takes seconds gets fewer runs (at least five), so one configuration stays within minutes.
+    runs = min(runs, max(5, int(MEASURING_BUDGET_MS / max(warm[-1], 1))))
     with CaptureQueriesContext(connection) as captured:
         response, size = once()
     queries = len(captured)  # now: the next request's request_started signal empties the query log
