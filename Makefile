@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-sqlite test-postgres setup migrate seed messages check-deploy bench loadtest clean
+.PHONY: run demo test test-sqlite test-postgres setup migrate seed messages check-deploy bench loadtest clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,15 @@ seed: migrate
 	$(PY) manage.py create_demo_accounts
 
 run: seed
+	@echo "在浏览器中打开 http://$(HOST)/ ，用上面的演示账号登录。"
+	$(PY) manage.py runserver $(HOST)
+
+# Like `make run`, plus three years of generated quarterly reporting (seed_demo --scale 1) so the
+# dashboards, bulletin and review queue have something to show. It runs once per database.
+demo: seed
+	@if [ -z "$$($(PY) manage.py shell -c 'from tasks.models import Update; print(Update.objects.exists() or "")')" ]; then \
+		$(PY) manage.py seed_demo --scale 1; \
+	else echo "已有季度进展，不再生成演示数据。"; fi
 	@echo "在浏览器中打开 http://$(HOST)/ ，用上面的演示账号登录。"
 	$(PY) manage.py runserver $(HOST)
 
