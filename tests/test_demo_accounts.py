@@ -12,6 +12,7 @@ def test_demo_accounts_are_created_and_printed(db, rf):
     call_command("create_demo_accounts", stdout=out)
     assert User.objects.filter(role=User.Role.REPORTER).values("unit").distinct().count() >= 3
     assert User.objects.get(username="kewei").unit.name == "区科委"
+    assert User.objects.get(username="kewei").email == "kewei@kw.daxing.example"
     assert "staff" in out.getvalue() and DEMO_PASSWORD in out.getvalue()
     assert authenticate(rf.post("/"), username="leader", password=DEMO_PASSWORD).role == User.Role.LEADER
 

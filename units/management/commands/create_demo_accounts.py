@@ -36,6 +36,7 @@ class Command(BaseCommand):
         for username, display_name, role, unit_name in DEMO_ACCOUNTS:
             user, _ = User.objects.get_or_create(username=username)
             user.display_name = display_name
+            user.email = f"{username}@kw.daxing.example"  # reminders need an address; .example never delivers
             user.role = role
             user.unit = units.get(unit_name)
             user.is_staff = role == User.Role.COMMISSION  # commission staff manage data in the admin too
