@@ -185,7 +185,7 @@ def verdicts(configs: list[dict]) -> list[str]:
         if export:
             ok = export["p95_ms"] < EXPORT_SECONDS * 1000 and export["peak_mb"] < EXPORT_MB
             lines.append(
-                f"**Export of the largest plan ({export['note']}) under {EXPORT_SECONDS} s and {EXPORT_MB} MB**: "
+                f"**Export of {export['note']}, under {EXPORT_SECONDS} s and {EXPORT_MB} MB**: "
                 f"{'met' if ok else '**missed**'} — p95 {export['p95_ms'] / 1000:.2f} s, peak {export['peak_mb']:.0f} MB."
             )
             lines.append("")
@@ -267,6 +267,7 @@ def main(argv=None) -> None:
             "response read to its end; *peak MB* is the memory Python allocated during one request "
             "(tracemalloc). *× admin list* divides a page's median by the admin task list's median in the "
             "same configuration.",
+            "",
             "",
         ]
         args.output.parent.mkdir(parents=True, exist_ok=True)
