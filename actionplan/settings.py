@@ -162,6 +162,19 @@ else:
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 
+# Whole-plan roll-ups (tasks.rollup_cache) are kept in each process's memory: the database's token says
+# which are still current, so no shared cache server is needed. Each entry is a plan's figures at one
+# day: a few hundred kilobytes for a plan of 5,000 tasks.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "rollup": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "rollup",
+        "TIMEOUT": env_int("ROLLUP_CACHE_SECONDS", 24 * 3600),
+        "OPTIONS": {"MAX_ENTRIES": env_int("ROLLUP_CACHE_ENTRIES", 300)},
+    },
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "units.User"
 

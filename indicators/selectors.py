@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
-from tasks import rollup
+from tasks import rollup, rollup_cache
 from tasks.access import visible_updates
 from tasks.calendar import Period, plan_periods
 from tasks.models import Milestone, Plan, Responsibility, Section, SpecificTask
@@ -45,6 +45,8 @@ STATE_ORDER = [IndicatorState.REACHED, IndicatorState.NORMAL, IndicatorState.WAR
 
 # How many units the "most late or missing reports" list shows.
 WORST_UNITS = 10
+# How many of the tasks whose status changed since last quarter the page lists (the Excel export lists all).
+CHANGES_SHOWN = 30
 
 
 def view_year(plan: Plan, as_of: date) -> int:
@@ -163,8 +165,13 @@ class PlanDashboard:
     task_counts: StatusCounts
     sections: list[SectionRow]
     milestones: MilestoneSummary
-    status_changes: list[StatusChange]
+    status_changes: list[StatusChange]  # the first of them: see plan_dashboard()
+    status_change_count: int
     unit_reports: list = field(default_factory=list)
+
+    @property
+    def more_status_changes(self) -> int:
+        return self.status_change_count - len(self.status_changes)
 
     @property
     def progress(self) -> list[IndicatorProgress]:
@@ -184,30 +191,30 @@ class PlanDashboard:
         return [row for row in self.indicators if row.change or row.state_changed]
 
 
-def plan_dashboard(plan: Plan, as_of: date) -> PlanDashboard:
-    """Everything the plan dashboard shows, as of as_of, with last quarter's values for comparison."""
+def plan_dashboard(plan: Plan, as_of: date, *, all_changes: bool = False) -> PlanDashboard:
+    """
+    Everything the plan dashboard shows, as of as_of, with last quarter's values for comparison. Of the
+    tasks whose status changed, the first CHANGES_SHOWN are fetched to be listed, or all of them.
+    """
     previous = previous_quarter_end(as_of)
     year = view_year(plan, as_of)
     indicators = list(plan_indicators([plan.pk]))
     now = rollup.indicator_progress(plan, indicators, as_of)
     then = rollup.indicator_progress(plan, indicators, previous)
 
-    tasks = list(rollup.tasks_with_status(plan_tasks(plan), as_of))
-    earlier = SpecificTask.objects.filter(work_task__section__plan=plan).only("pk")
-    before = {task.pk: rollup.task_status(task) for task in rollup.tasks_with_status(earlier, previous)}
+    statuses = rollup.plan_task_rollups(plan, as_of)
+    before = rollup.plan_task_rollups(plan, previous)
     sections = {section.pk: SectionRow(section) for section in plan.sections.order_by("order")}
-    total, changes = StatusCounts(), []
-    for task in tasks:
-        status = rollup.task_status(task)
-        total.add(status)
-        sections[task.work_task.section_id].counts.add(status)
-        if before[task.pk] != status:
-            changes.append(StatusChange(task, before[task.pk], status))
-
-    milestones = MilestoneSummary(year)
-    year_milestones = Milestone.objects.filter(task__work_task__section__plan=plan, year=year)
-    for milestone in rollup.milestones_with_state(year_milestones, as_of):
-        milestones.add(rollup.milestone_state(milestone, as_of))
+    total, changed = StatusCounts(), []
+    for pk, task in statuses.items():
+        total.add(task.status)
+        sections[task.section_id].counts.add(task.status)
+        if before[pk].status != task.status:
+            changed.append(pk)
+    shown = plan_tasks(plan).filter(pk__in=changed).order_by("work_task__section__order", "work_task__seq", "order")
+    if not all_changes:
+        shown = shown[:CHANGES_SHOWN]
+    changes = [StatusChange(task, before[task.pk].status, statuses[task.pk].status) for task in shown]
 
     return PlanDashboard(
         plan=plan,
@@ -217,10 +224,24 @@ def plan_dashboard(plan: Plan, as_of: date) -> PlanDashboard:
         indicators=[IndicatorRow(p, q) for p, q in zip(now, then)],
         task_counts=total,
         sections=list(sections.values()),
-        milestones=milestones,
+        milestones=year_milestones(plan, year, as_of),
         status_changes=changes,
+        status_change_count=len(changed),
         unit_reports=worst_reporting_units(plan, as_of),
     )
+
+
+def year_milestones(plan: Plan, year: int, as_of: date) -> MilestoneSummary:
+    """How the plan's milestones of `year` stand as of as_of (cached like the other whole-plan roll-ups)."""
+
+    def compute():
+        summary = MilestoneSummary(year)
+        milestones = Milestone.objects.filter(task__work_task__section__plan=plan, year=year).only("pk", "due_date")
+        for milestone in rollup.milestones_with_state(milestones, as_of):
+            summary.add(rollup.milestone_state(milestone, as_of))
+        return summary
+
+    return rollup_cache.cached("year-milestones", (plan.pk, year, as_of), compute)
 
 
 def worst_reporting_units(plan: Plan, as_of: date) -> list[rollup.RankedScorecard]:
@@ -322,21 +343,24 @@ class PlanSummary:
         ]
 
 
+def task_status_counts(plan: Plan, as_of: date) -> StatusCounts:
+    counts = StatusCounts()
+    for task in rollup.plan_task_rollups(plan, as_of).values():
+        counts.add(task.status)
+    return counts
+
+
 def district_overview(plans: list[Plan], as_of: date) -> list[PlanSummary]:
-    """Every plan's indicators and task statuses as of as_of: one contribution query per plan, the rest shared."""
+    """Every plan's indicators and task statuses as of as_of: the plans' indicators in one query, the rest per plan."""
     indicators = defaultdict(list)
     for indicator in plan_indicators(plans):
         indicators[indicator.plan_id].append(indicator)
-    counts = defaultdict(StatusCounts)
-    tasks = SpecificTask.objects.filter(work_task__section__plan__in=plans).select_related("work_task__section")
-    for task in rollup.tasks_with_status(tasks, as_of):
-        counts[task.work_task.section.plan_id].add(rollup.task_status(task))
     return [
         PlanSummary(
             plan=plan,
             year=view_year(plan, as_of),
             indicators=rollup.indicator_progress(plan, indicators[plan.pk], as_of),
-            task_counts=counts[plan.pk],
+            task_counts=task_status_counts(plan, as_of),
             begun=as_of.year >= plan.start_year,
         )
         for plan in plans

@@ -122,7 +122,7 @@ def plan_dashboard(request, plan_id):
 def plan_export(request, plan_id):
     plan = get_object_or_404(Plan, pk=plan_id)
     as_of = _as_of(request, plan.start_year)
-    content = exports.plan_dashboard_workbook(selectors.plan_dashboard(plan, as_of.day))
+    content = exports.plan_dashboard_workbook(selectors.plan_dashboard(plan, as_of.day, all_changes=True))
     filename = f"{plan.short_title or plan.title}_指标看板_{as_of.day:%Y%m%d}.xlsx"
     return HttpResponse(content, content_type=XLSX, headers={"Content-Disposition": content_disposition_header(True, filename)})
 

@@ -6,3 +6,8 @@ class TasksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tasks"
     verbose_name = _("Plans and tasks")
+
+    def ready(self):
+        from . import rollup_cache
+
+        rollup_cache.connect_signals()

@@ -424,3 +424,21 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.filename}"
+
+
+class RollupVersion(models.Model):
+    """
+    One row whose token changes, in the same transaction, whenever data the
+    roll-up reads is saved or deleted (tasks.rollup_cache). Roll-ups computed
+    under one token are reused only while it stands, by every process alike.
+    """
+
+    token = models.BigIntegerField(_("token"), default=0)
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("roll-up version")
+        verbose_name_plural = _("roll-up versions")
+
+    def __str__(self):
+        return str(self.token)

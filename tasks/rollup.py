@@ -37,6 +37,9 @@ counts approved updates for quarters that had begun by D (calendar.periods_upto)
 
 tests/test_rollup.py and tests/test_scorecards.py have a test for each rule. Views and exports call these
 functions; none of them re-implements a rule.
+
+The whole-plan answers (plan_task_rollups, unit_scorecards, contribution_totals) are kept between
+requests by tasks.rollup_cache until reporting data changes or the day turns.
 """
 
 from collections import defaultdict
@@ -44,6 +47,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from django.db import models
 from django.db.models import Case, Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
@@ -52,8 +56,9 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import rollup_cache
 from .calendar import Period, due_date, in_plan, periods_upto, today
-from .models import Milestone, Responsibility, Update, UpdateEvent
+from .models import Milestone, Responsibility, SpecificTask, Update, UpdateEvent
 
 
 class TaskStatus(models.TextChoices):
@@ -253,6 +258,29 @@ class StatusCounts:
         return round(100 * self.counts[status] / (self.total or 1), 1)
 
 
+class TaskRollup(NamedTuple):
+    """One specific task in plan_task_rollups(): its status and late milestones, and where it sits."""
+
+    status: TaskStatus
+    late_count: int
+    section_id: int
+    work_task_id: int
+
+
+def plan_task_rollups(plan, as_of: date | None = None) -> dict[int, TaskRollup]:
+    """{task_id: TaskRollup} for every specific task of the plan, by the rules of tasks_with_status()."""
+    as_of = as_of or today()
+
+    def compute():
+        tasks = tasks_with_status(SpecificTask.objects.filter(work_task__section__plan=plan), as_of)
+        rows = tasks.order_by().values_list("pk", "status", "late_count", "work_task__section_id", "work_task_id")
+        return {pk: (status, late, section, work_task) for pk, status, late, section, work_task in rows}
+
+    # Plain tuples in the cache: they pickle in a fraction of the time of named ones.
+    rows = rollup_cache.cached("tasks", (plan.pk, as_of), compute)
+    return {pk: TaskRollup(TaskStatus(status), *rest) for pk, (status, *rest) in rows.items()}
+
+
 def status_counts(tasks) -> StatusCounts:
     """Counts by status of tasks annotated by tasks_with_status()."""
     counts = StatusCounts()
@@ -316,6 +344,10 @@ class IndicatorProgress:
 
 def contribution_totals(plan, as_of: date) -> dict[int, dict[Period, Decimal]]:
     """{indicator_id: {period: sum of approved contributions}} in one aggregate query."""
+    return rollup_cache.cached("contributions", (plan.pk, as_of), lambda: _contribution_totals(plan, as_of))
+
+
+def _contribution_totals(plan, as_of: date) -> dict[int, dict[Period, Decimal]]:
     from indicators.models import Contribution  # indicators depends on tasks, not the other way round
 
     rows = (
@@ -434,6 +466,11 @@ def unit_scorecards(plan, periods, as_of: date | None = None) -> dict[int, dict[
     """
     as_of = as_of or today()
     periods = sorted(set(periods))
+    key = (plan.pk, as_of, ",".join(p.label for p in periods))
+    return rollup_cache.cached("scorecards", key, lambda: _unit_scorecards(plan, periods, as_of))
+
+
+def _unit_scorecards(plan, periods: list[Period], as_of: date) -> dict[int, dict[Period, Scorecard]]:
     # A report is expected once its due date has passed (the day after it), like a milestone going late.
     expected_periods = [p for p in periods if in_plan(plan, p) and due_date(plan, p) < as_of]
     in_plan_tasks = {"task__work_task__section__plan": plan}

@@ -1,10 +1,11 @@
 """Reads of plans and their outline, already joined for the pages that list them."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum, prefetch_related_objects
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -50,33 +51,38 @@ class OutlineWithStatus:
 
 def plan_outline_with_status(plan: Plan, as_of: date) -> OutlineWithStatus:
     """
-    The plan's sections → work tasks → specific tasks with each task's status as
-    of `as_of` (tasks.rollup), and status counts on every work task and section
-    (attribute .counts) and for the plan, counted from the fetched rows. Units
-    and milestone states are fetched only when the page will list the tasks.
+    The plan's sections → work tasks, with status counts as of `as_of` on every
+    work task and section (attribute .counts) and for the plan, from the plan's
+    cached roll-up (tasks.rollup.plan_task_rollups). The specific tasks, with
+    their status, units and milestone states, are fetched only when the page
+    will list them.
     """
-    specific_tasks = rollup.tasks_with_status(SpecificTask.objects.order_by("order"), as_of)
-    work_tasks = WorkTask.objects.order_by("seq").prefetch_related(Prefetch("specific_tasks", queryset=specific_tasks))
-    sections = list(plan.sections.order_by("order").prefetch_related(Prefetch("work_tasks", queryset=work_tasks)))
-    plan_counts, tasks = rollup.StatusCounts(), []
-    for section in sections:
-        section.counts = rollup.StatusCounts()
-        for work_task in section.work_tasks.all():
-            work_task.counts = rollup.status_counts(work_task.specific_tasks.all())
-            for task in work_task.specific_tasks.all():
-                task.status_value = rollup.task_status(task)
-                section.counts.add(task.status_value)
-                plan_counts.add(task.status_value)
-                tasks.append(task)
-    shows_tasks = len(tasks) <= OUTLINE_TASK_LIMIT
+    rollups = rollup.plan_task_rollups(plan, as_of)
+    shows_tasks = len(rollups) <= OUTLINE_TASK_LIMIT
+    work_tasks = WorkTask.objects.order_by("seq")
     if shows_tasks:
-        prefetch_related_objects(
-            tasks,
+        specific_tasks = SpecificTask.objects.order_by("order").prefetch_related(
             Prefetch("responsibilities", queryset=Responsibility.objects.select_related("unit").order_by("order")),
             Prefetch("milestones", queryset=rollup.milestones_with_state(Milestone.objects.order_by("year", "order"), as_of)),
         )
-        for task in tasks:
-            task.milestone_infos = [(m, rollup.milestone_state(m, as_of)) for m in task.milestones.all()]
+        work_tasks = work_tasks.prefetch_related(Prefetch("specific_tasks", queryset=specific_tasks))
+    sections = list(plan.sections.order_by("order").prefetch_related(Prefetch("work_tasks", queryset=work_tasks)))
+
+    plan_counts, by_work_task = rollup.StatusCounts(), defaultdict(rollup.StatusCounts)
+    for task in rollups.values():
+        plan_counts.add(task.status)
+        by_work_task[task.work_task_id].add(task.status)
+    for section in sections:
+        section.counts = rollup.StatusCounts()
+        for work_task in section.work_tasks.all():
+            work_task.counts = by_work_task[work_task.pk]
+            for status, n in work_task.counts.counts.items():
+                section.counts.counts[status] += n
+            if shows_tasks:
+                for task in work_task.specific_tasks.all():
+                    task.status_value = rollups[task.pk].status
+                    task.late_count = rollups[task.pk].late_count
+                    task.milestone_infos = [(m, rollup.milestone_state(m, as_of)) for m in task.milestones.all()]
     return OutlineWithStatus(sections, plan_counts, shows_tasks)
 
 

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from django.test import override_settings
 
+from tasks import rollup_cache
 from tasks.models import Plan, SpecificTask
 from units.models import Unit, User
 
@@ -42,6 +44,16 @@ def fast_password_hashing():
     """PBKDF2 is slow on purpose; tests hash hundreds of passwords and need no such protection."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_rollup_cache():
+    """
+    Each test's writes are rolled back, and with them the roll-up token (tasks.rollup_cache), so a token
+    can come round again in a later test: what one test cached must not answer another's question.
+    """
+    caches[rollup_cache.CACHE].clear()
+    yield
 
 
 @pytest.fixture(scope="session")

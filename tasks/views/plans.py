@@ -7,6 +7,7 @@ keeps everything else out).
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -50,6 +51,8 @@ def plan_detail(request, plan_id):
             "sections": sections,
             "counts": outline.counts,
             "shows_tasks": outline.shows_tasks,
+            "statuses": rollup.STATUS_ORDER,
+            "task_list_url": reverse("tasks:task_list"),
             "plan_link_query": urlencode({"plan": plan.pk, **keep}),
             "period": period,
             "as_of": as_of,
@@ -85,6 +88,7 @@ def task_list(request):
         table.paginate(page=1, per_page=per_page)
     except EmptyPage:  # past the end after a filter narrowed the list: show its last page
         table.paginate(page=table.paginator.num_pages, per_page=per_page)
+    filterset.offer_work_tasks_by_section()
     plans = filterset.plans
     # The progress table (tasks.views.excel) takes the same unit and section, and a quarter of the plan.
     chosen = filterset.form.cleaned_data

@@ -51,6 +51,7 @@ from tasks.models import (
     UpdateVersion,
     WorkTask,
 )
+from tasks.rollup_cache import rollup_changed
 from units.management.commands.create_demo_accounts import DEMO_PASSWORD
 from units.models import Unit, User
 
@@ -620,6 +621,7 @@ class Command(BaseCommand):
         builder = DemoBuilder(rng=random.Random(seed), on=today(), out=self.stdout)
         with transaction.atomic():
             builder.build(scale)
+            rollup_changed()  # bulk_create sends no signals: say so for every roll-up computed before
         # Fresh planner statistics: right after a bulk load PostgreSQL still believes the tables are nearly
         # empty (autovacuum analyses them only later) and picks plans that take minutes instead of milliseconds.
         with connection.cursor() as cursor:
