@@ -78,6 +78,9 @@ class PlanLabelledFilter(django_filters.ModelChoiceFilter):
     field_class = _PlanLabelled
 
 
+# Above this many work tasks to choose from, the work-task filter waits for a section to be chosen.
+WORK_TASK_CHOICES = 100
+
 CODE = re.compile(r"^(\d+)(?:-(\d+))?$")
 
 
@@ -121,11 +124,20 @@ class TaskFilter(django_filters.FilterSet):
         plans = list(Plan.objects.order_by("-start_year"))
         years = sorted({year for plan in plans for year in plan.years}, reverse=True)
         self.filters["year"].extra["choices"] = [(str(y), str(y)) for y in years]
-        # Offer only the chosen plan's sections and work tasks; an unparsable plan leaves all of them.
-        plan_id = (data or {}).get("plan", "")
+        # Offer only the chosen plan's sections, and the work tasks of the chosen section (or of the chosen
+        # work task's), else of the plan; an unparsable value narrows nothing.
+        data = data or {}
+        plan_id, section_id, work_task_id = (str(data.get(name, "")) for name in ("plan", "section", "work_task"))
+        sections, work_tasks = self.filters["section"].queryset, self.filters["work_task"].queryset
         if plan_id.isdigit():
-            self.filters["section"].queryset = self.filters["section"].queryset.filter(plan_id=plan_id)
-            self.filters["work_task"].queryset = self.filters["work_task"].queryset.filter(section__plan_id=plan_id)
+            sections = sections.filter(plan_id=plan_id)
+            work_tasks = work_tasks.filter(section__plan_id=plan_id)
+        if section_id.isdigit():
+            work_tasks = work_tasks.filter(section_id=section_id)
+        elif work_task_id.isdigit():
+            work_tasks = work_tasks.filter(section__work_tasks=work_task_id)
+        self.filters["section"].queryset, self.filters["work_task"].queryset = sections, work_tasks
+        self.narrowed_to_a_section = section_id.isdigit() or work_task_id.isdigit()
         self.plans = plans
         for name, field in self.form.fields.items():
             if name == "q":
@@ -135,6 +147,20 @@ class TaskFilter(django_filters.FilterSet):
                 )
             else:  # choosing from a list applies it at once (static/js/app.js)
                 field.widget.attrs.update({"class": "form-select form-select-sm", "data-autosubmit": ""})
+        # A new plan or section empties the choices that belonged to the old one before the form is sent.
+        self.form.fields["plan"].widget.attrs["data-clears"] = "section work_task"
+        self.form.fields["section"].widget.attrs["data-clears"] = "work_task"
+
+    def offer_work_tasks_by_section(self) -> None:
+        """
+        For a page that shows the filters: when no section is chosen and there are more than
+        WORK_TASK_CHOICES work tasks to offer, offer none until a section is chosen (one more query). A
+        list of a thousand is no help to anyone, and rendering it is most of the page's time.
+        """
+        field = self.form.fields["work_task"]
+        if not self.narrowed_to_a_section and field.queryset.count() > WORK_TASK_CHOICES:
+            field.queryset = field.queryset.none()
+            field.empty_label = _("All (choose a section to pick one)")
 
     def filter_unit(self, queryset, name, unit):
         role = self.form.cleaned_data.get("role")

@@ -81,6 +81,34 @@ def test_filter_by_section_and_work_task(as_leader, plan_2021):
     assert codes(get(as_leader, work_task=work_task.pk)) == ["13-1", "13-2"]
 
 
+def work_task_choices(response):
+    return [value for value, _ in response.context["filter"].form.fields["work_task"].choices if value]
+
+
+def test_work_tasks_on_offer_are_the_chosen_sections_or_the_chosen_work_tasks_siblings(as_leader, plan_2021):
+    section = plan_2021.sections.get(number="五")
+    siblings = sorted(section.work_tasks.values_list("pk", flat=True))
+    assert sorted(int(str(v)) for v in work_task_choices(get(as_leader, section=section.pk))) == siblings
+    response = get(as_leader, work_task=siblings[0])
+    assert sorted(int(str(v)) for v in work_task_choices(response)) == siblings
+    assert len(work_task_choices(get(as_leader, plan=plan_2021.pk))) == 14  # a small plan offers all of its own
+
+
+def test_a_plan_with_hundreds_of_work_tasks_offers_them_once_a_section_is_chosen(as_leader, plan_2021, monkeypatch):
+    monkeypatch.setattr("tasks.filters.WORK_TASK_CHOICES", 10)
+    response = get(as_leader, plan=plan_2021.pk)
+    assert work_task_choices(response) == []
+    assert "全部（先选择章节，再选工作任务）" in response.content.decode()
+    work_task = plan_2021.sections.get(number="五").work_tasks.get(seq=13)
+    assert codes(get(as_leader, plan=plan_2021.pk, work_task=work_task.pk)) == ["13-1", "13-2"]
+
+
+def test_choosing_a_plan_or_section_empties_the_choices_that_depend_on_it(as_leader, plan_2021):
+    form = get(as_leader, plan=plan_2021.pk).context["filter"].form
+    assert form.fields["plan"].widget.attrs["data-clears"] == "section work_task"
+    assert form.fields["section"].widget.attrs["data-clears"] == "work_task"
+
+
 def test_filter_by_unit_as_lead_or_co(as_leader, plan_2021):
     fazhan = Unit.objects.get(name="大兴发展")
     assert codes(get(as_leader, unit=fazhan.pk)) == ["10-1", "10-2", "11-1"]
@@ -203,10 +231,11 @@ def add_tasks(plan, n):
 
 def test_query_count_is_fixed_however_many_tasks(as_leader, plan_2021, django_assert_num_queries):
     params = {"plan": plan_2021.pk, "status": "behind", "as_of": "2022Q2", "per_page": 100}
-    with django_assert_num_queries(15):
+    # 16 with a plan and no section: one of them counts the plan's work tasks (tasks.filters.WORK_TASK_CHOICES).
+    with django_assert_num_queries(16):
         get(as_leader, **params)
     add_tasks(plan_2021, 5)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = get(as_leader, **params)
     assert len(codes(response)) == 33
 

@@ -8,7 +8,15 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   // <select data-autosubmit> submits its form on change (filters).
   document.querySelectorAll("[data-autosubmit]").forEach((el) => {
-    el.addEventListener("change", () => el.form && el.form.submit());
+    el.addEventListener("change", () => {
+      if (!el.form) return;
+      // data-clears="a b": the named fields depend on this one; a stale choice would no longer be valid.
+      (el.dataset.clears || "").split(" ").filter(Boolean).forEach((name) => {
+        const field = el.form.elements.namedItem(name);
+        if (field) field.value = "";
+      });
+      el.form.submit();
+    });
   });
   // <button data-print> prints the page.
   document.querySelectorAll("[data-print]").forEach((el) => {
