@@ -19,7 +19,8 @@ from datetime import date
 from difflib import SequenceMatcher
 
 from django.db import models
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from . import calendar
@@ -270,10 +271,13 @@ def update_list(
     updates (the review queue) come oldest submission first, so staff work
     through them in order; any other list comes newest quarter first.
     """
+    versions = UpdateVersion.objects.filter(update=OuterRef("pk")).order_by().values("update").annotate(n=Count("pk"))
     queryset = visible_updates(
         user,
+        # A correlated count, not a join: the page's rows are counted, and the paginator's COUNT(*) of
+        # the whole queue stays a plain one.
         Update.objects.select_related("task__work_task__section__plan", "unit").annotate(
-            version_count=Count("versions")
+            version_count=Coalesce(Subquery(versions.values("n")), 0)
         ),
     )
     if plan is not None:
