@@ -7,7 +7,10 @@ then each page requested through the whole middleware stack with Django's test c
 For each page: the number of SQL queries of one request (CaptureQueriesContext), the median and
 95th-percentile time of R requests after two warm-up requests (time.perf_counter, the response read to
 its end, streamed files included), and the peak of memory allocated during one more request
-(tracemalloc, which slows that request, so it is not timed). Prints the figures as JSON on its last line.
+(tracemalloc, which slows that request, so it is not timed). Then, for pages that are read (GET), the
+same with the roll-up cache (tasks.rollup_cache) emptied before each request, as the first view after a
+change to reporting data sees it: its query count and median of COLD_RUNS requests. Prints the figures
+as JSON on its last line.
 
 Everything is compared with two floors measured in the same run: a bare view (bench/urls.py: nothing
 but the middleware) and the Django admin's list of specific tasks (100 to a page).
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 import django
 
 MEASURING_BUDGET_MS = 30_000  # per page
+COLD_RUNS = 3  # requests measured with the roll-up cache emptied before each
 
 
 @dataclass
@@ -53,6 +57,8 @@ class Figures:
     peak_mb: float
     runs: int
     note: str = ""
+    cold_queries: int | None = None
+    cold_median_ms: float | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -110,6 +116,7 @@ def measure(page: Page, runs: int) -> Figures:
     once()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
+    cold_queries, cold = cold_figures(page, once)
     return Figures(
         label=page.label,
         path=page.path,
@@ -120,8 +127,33 @@ def measure(page: Page, runs: int) -> Figures:
         peak_mb=round(peak / 2**20, 1),
         runs=runs,
         note=page.note,
+        cold_queries=cold_queries,
+        cold_median_ms=round(statistics.median(cold), 1) if cold else None,
         extra={"bytes": size},
     )
+
+
+def cold_figures(page: Page, once) -> tuple[int | None, list[float]]:
+    """
+    The page with nothing in the roll-up cache (tasks.rollup_cache), as after each change to reporting
+    data: its query count and COLD_RUNS timings, the cache emptied (untimed) before each request.
+    """
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if page.method != "get":
+        return None, []
+    cache = caches["rollup"]
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        once()
+    queries = len(captured)
+    times = []
+    for _ in range(COLD_RUNS):
+        cache.clear()
+        once(times)
+    return queries, times
 
 
 def pages(runs: int) -> list[Page]:
