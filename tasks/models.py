@@ -428,9 +428,10 @@ class ImportBatch(models.Model):
 
 class RollupVersion(models.Model):
     """
-    One row whose token changes, in the same transaction, whenever data the
-    roll-up reads is saved or deleted (tasks.rollup_cache). Roll-ups computed
-    under one token are reused only while it stands, by every process alike.
+    Two rows whose tokens change, in the same transaction, whenever data the
+    roll-ups read is saved or deleted: 1 for the outline and approved updates,
+    2 for the states of reports (tasks.rollup_cache). Roll-ups computed under
+    a token are reused only while it stands, by every process alike.
     """
 
     token = models.BigIntegerField(_("token"), default=0)

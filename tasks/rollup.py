@@ -467,7 +467,7 @@ def unit_scorecards(plan, periods, as_of: date | None = None) -> dict[int, dict[
     as_of = as_of or today()
     periods = sorted(set(periods))
     key = (plan.pk, as_of, ",".join(p.label for p in periods))
-    return rollup_cache.cached("scorecards", key, lambda: _unit_scorecards(plan, periods, as_of))
+    return rollup_cache.cached("scorecards", key, lambda: _unit_scorecards(plan, periods, as_of), reads_reports=True)
 
 
 def _unit_scorecards(plan, periods: list[Period], as_of: date) -> dict[int, dict[Period, Scorecard]]:

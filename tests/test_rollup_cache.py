@@ -4,19 +4,22 @@ read changes, the day turns, or a transaction that changed data rolls back.
 """
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
 
 from indicators import selectors
-from indicators.models import Indicator
-from tasks import rollup, rollup_cache
-from tasks.models import Milestone, RollupVersion, SpecificTask, Update
+from indicators.models import Contribution, Indicator
+from tasks import rollup, rollup_cache, services
+from tasks.models import RollupVersion, SpecificTask, Update
 from tasks.rollup import TaskStatus
-from tasks.services import update_approve
+from tasks.rollup_cache import APPROVED, REPORTS
 
 from .factories import make_update
+from .updates_support import *  # noqa: F403 - fixtures
+from .updates_support import fill, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +63,7 @@ def test_an_approval_shows_on_the_dashboard_at_once(as_leader, plan_2021, task_1
     update = make_update(task_1, "区科委", 2022, 3, state=Update.State.SUBMITTED, contributions={scenes: 7})
     assert as_leader.get(dashboard_url(plan_2021)).context["dashboard"].indicators == before.indicators
 
-    update_approve(update=update, reviewer=staff)
+    services.update_approve(update=update, reviewer=staff)
     after = as_leader.get(dashboard_url(plan_2021)).context["dashboard"]
     row = next(row for row in after.indicators if row.indicator.pk == scenes.pk)
     assert row.progress.actual == 7
@@ -100,14 +103,88 @@ def test_a_milestone_saved_anywhere_reaches_the_plan_page(client, staff, plan_20
 
 
 def test_a_transaction_that_rolls_back_leaves_a_token_that_never_comes_back():
-    before = rollup_cache.current_token()
+    before = rollup_cache.current_tokens()
     with pytest.raises(RuntimeError), transaction.atomic():
         rollup_cache.rollup_changed()
-        inside = rollup_cache.current_token()
+        inside = rollup_cache.current_tokens()
         raise RuntimeError("rolled back")
-    assert rollup_cache.current_token() == before
+    assert rollup_cache.current_tokens() == before
     rollup_cache.rollup_changed()
-    assert rollup_cache.current_token() not in {before, inside}
+    after = rollup_cache.current_tokens()
+    assert after[APPROVED] not in {before[APPROVED], inside[APPROVED]}
+    assert after[REPORTS] not in {before[REPORTS], inside[REPORTS]}
+
+
+# Which writes change which token ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tokens():
+    """tokens(): which of the two tokens changed since the last call, as {"approved", "reports"}."""
+    last = [rollup_cache.current_tokens()]
+
+    def changed():
+        now = rollup_cache.current_tokens()
+        moved = {name for kind, name in ((APPROVED, "approved"), (REPORTS, "reports")) if now[kind] != last[0][kind]}
+        last[0] = now
+        return moved
+
+    return changed
+
+
+def test_drafts_started_and_saved_change_no_token(tokens, draft, lead_reporter, indicator_1, task_1):
+    update = fill(
+        draft,
+        lead_reporter,
+        milestones=[task_1.milestones.get(year=2022)],
+        contributions=[{"indicator": indicator_1, "value": "3", "description": ""}],
+    )
+    assert tokens() == set()
+    fill(update, lead_reporter, progress="改了进展。")
+    assert tokens() == set()
+
+
+def test_a_submission_or_a_return_changes_the_reports_token_only(tokens, draft, lead_reporter, staff):
+    update = submitted(draft, lead_reporter)
+    assert tokens() == {"reports"}
+    services.update_return(update=update, reviewer=staff, reason="请补充数据。")
+    assert tokens() == {"reports"}
+
+
+def test_an_approval_or_a_reopening_changes_both(tokens, draft, lead_reporter, staff):
+    update = submitted(draft, lead_reporter)
+    tokens()
+    update = services.update_approve(update=update, reviewer=staff)
+    assert tokens() == {"approved", "reports"}
+    services.update_reopen(update=update, reviewer=staff, reason="数据有误，请更正。")
+    assert tokens() == {"approved", "reports"}
+
+
+def test_an_approved_updates_figures_and_claims_change_the_approved_token(tokens, plan_2021, task_1, scenes):
+    update = make_update(task_1, "区科委", 2022, 2)
+    tokens()
+    Contribution.objects.create(update=update, indicator=scenes, value=Decimal("2"))
+    assert tokens() == {"approved"}
+    Update.objects.get(pk=update.pk).claimed_milestones.add(task_1.milestones.first())
+    assert tokens() == {"approved"}
+    Contribution.objects.filter(update=update).delete()
+    assert tokens() == {"approved"}
+
+
+def test_the_outline_changes_the_approved_token(tokens, task_1):
+    milestone = task_1.milestones.first()
+    milestone.text += "（调整）"
+    milestone.save()
+    assert tokens() == {"approved"}
+
+
+def test_an_update_saved_with_its_state_not_loaded_may_have_moved_anywhere(tokens, task_1):
+    make_update(task_1, "区科委", 2022, 2)
+    tokens()
+    update = Update.objects.defer("state").get(task=task_1, year=2022, quarter=2)
+    update.progress = "改了进展。"
+    update.save()
+    assert tokens() == {"approved", "reports"}
 
 
 def test_a_new_day_computes_again(plan_2021, monkeypatch, django_assert_num_queries):
@@ -120,11 +197,12 @@ def test_a_new_day_computes_again(plan_2021, monkeypatch, django_assert_num_quer
         rollup.plan_task_rollups(plan_2021, as_of)
 
 
-def test_the_cache_works_without_its_token_row_and_puts_it_back():
-    RollupVersion.objects.all().delete()  # as a test database flush leaves it
-    assert rollup_cache.current_token() == 0
+def test_the_cache_works_without_its_token_rows_and_puts_them_back():
+    RollupVersion.objects.all().delete()  # as a test database flush leaves them
+    assert rollup_cache.current_tokens() == {APPROVED: 0, REPORTS: 0}
     rollup_cache.rollup_changed()
-    assert RollupVersion.objects.get(pk=1).token == rollup_cache.current_token() != 0
+    assert RollupVersion.objects.get(pk=APPROVED).token == rollup_cache.current_tokens()[APPROVED] != 0
+    assert RollupVersion.objects.filter(pk=REPORTS).exists()
 
 
 def test_the_cached_answer_is_the_rules_answer(plan_2021, task_1):

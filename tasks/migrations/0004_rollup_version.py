@@ -3,8 +3,9 @@
 from django.db import migrations, models
 
 
-def create_token_row(apps, schema_editor):
-    apps.get_model("tasks", "RollupVersion").objects.get_or_create(pk=1)
+def create_token_rows(apps, schema_editor):
+    for pk in (1, 2):  # tasks.rollup_cache.APPROVED, REPORTS
+        apps.get_model("tasks", "RollupVersion").objects.get_or_create(pk=pk)
 
 
 class Migration(migrations.Migration):
@@ -26,5 +27,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'roll-up versions',
             },
         ),
-        migrations.RunPython(create_token_row, migrations.RunPython.noop),
+        migrations.RunPython(create_token_rows, migrations.RunPython.noop),
     ]
