@@ -393,8 +393,8 @@ MATRIX: dict[str, Row] = {
     "password_change": Row(get=everyone(200), post=everyone(200)),
     "password_change_done": Row(get=everyone(200), post=everyone(405)),
     # Plans (tasks.views.plans). They read only, yet answer a POST like a GET (no require_GET).
-    "home": Row(get=everyone(200), post=everyone(200), shows_text=True),
-    "tasks:plan_detail": Row(get=everyone(200), post=everyone(200), shows_text=True),
+    "home": Row(get=everyone(200), post=everyone(405), shows_text=True),
+    "tasks:plan_detail": Row(get=everyone(200), post=everyone(405), shows_text=True),
     "tasks:task_list": Row(get=everyone(200), post=everyone(405), shows_text=True),
     "tasks:task_detail": Row(get=everyone(200), post=everyone(405), shows_text=True),
     # Unit scorecards and the bulletin (units.views): staff and leaders see every unit; a reporter only its own.

@@ -28,10 +28,12 @@ def _as_of(request):
     return period, as_of
 
 
+@require_GET
 def home(request):
     return render(request, "tasks/home.html", {"plans": selectors.plan_list()})
 
 
+@require_GET
 def plan_detail(request, plan_id):
     plan = get_object_or_404(Plan, pk=plan_id)
     period, as_of = _as_of(request)
