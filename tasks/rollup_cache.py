@@ -10,8 +10,9 @@ changes or the day turns. So tasks.rollup keeps those answers here, in the
 - tokens (rows of tasks.models.RollupVersion) that change, in the same
   transaction, whenever data a roll-up reads is saved or deleted: the signal
   receivers below; bulk writes, which send no signals, call rollup_changed();
-- today's date, because milestones fall late at midnight;
-- the roll-up's name and arguments (plan, as-of day, ...).
+- the roll-up's name and arguments: the plan and the as-of day among them,
+  so a view as of today moves to a new entry at midnight, when milestones
+  fall late.
 
 There are two tokens, because most writes during a reporting round are units
 saving drafts, which no roll-up reads:
@@ -40,7 +41,6 @@ from django.core.cache import caches
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.utils import timezone
 
-from .calendar import today
 from .models import RollupVersion, Update, UpdateEvent
 
 T = TypeVar("T")
@@ -77,12 +77,13 @@ def rollup_changed(*kinds: int) -> None:
 
 def cached(name: str, key: tuple, compute: Callable[[], T], *, reads_reports: bool = False) -> T:
     """
-    compute()'s answer for (name, key), computed once per token and day, then read from the cache.
+    compute()'s answer for (name, key), computed once per token, then read from the cache. key must hold
+    every argument the answer depends on, the as-of day included.
     reads_reports: the answer depends on reports' states too (the scorecards), not only on approved data.
     """
     tokens = current_tokens()
     stamp = f"{tokens[APPROVED]}.{tokens[REPORTS]}" if reads_reports else str(tokens[APPROVED])
-    cache_key = ":".join(["rollup", stamp, today().isoformat(), name, *map(str, key)])
+    cache_key = ":".join(["rollup", stamp, name, *map(str, key)])
     cache = caches[CACHE]
     value = cache.get(cache_key, _MISSING)
     if value is _MISSING:

@@ -187,14 +187,14 @@ def test_an_update_saved_with_its_state_not_loaded_may_have_moved_anywhere(token
     assert tokens() == {"approved", "reports"}
 
 
-def test_a_new_day_computes_again(plan_2021, monkeypatch, django_assert_num_queries):
-    as_of = date(2022, 9, 30)
-    rollup.plan_task_rollups(plan_2021, as_of)
-    with django_assert_num_queries(1):  # the token; the answer is in the cache
-        rollup.plan_task_rollups(plan_2021, as_of)
-    monkeypatch.setattr("tasks.rollup_cache.today", lambda: date(2099, 1, 1))
-    with django_assert_num_queries(2):  # the token, and the roll-up computed again
-        rollup.plan_task_rollups(plan_2021, as_of)
+def test_at_midnight_a_view_as_of_today_computes_again(plan_2021, monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr("tasks.rollup.today", lambda: date(2022, 9, 30))
+    rollup.plan_task_rollups(plan_2021)
+    with django_assert_num_queries(1):  # the tokens; the answer is in the cache
+        rollup.plan_task_rollups(plan_2021)
+    monkeypatch.setattr("tasks.rollup.today", lambda: date(2022, 10, 1))
+    with django_assert_num_queries(2):  # the tokens, and the roll-up computed again
+        rollup.plan_task_rollups(plan_2021)
 
 
 def test_the_cache_works_without_its_token_rows_and_puts_them_back():
