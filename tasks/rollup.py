@@ -51,7 +51,7 @@ from typing import NamedTuple
 
 from django.db import models
 from django.db.models import Case, Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -490,29 +490,27 @@ def _unit_scorecards(plan, periods: list[Period], as_of: date) -> dict[int, dict
                 update=OuterRef("pk"), action=UpdateEvent.Action.RETURNED, created_at__lt=end_of_as_of
             )
         )
-        in_periods = Q()
+        # On time: first submitted before the local midnight that ends the period's due date.
+        in_periods, on_time = Q(), Q()
         for p in expected_periods:
-            in_periods |= Q(year=p.year, quarter=p.quarter)
+            in_period = Q(year=p.year, quarter=p.quarter)
+            in_periods |= in_period
+            on_time |= in_period & Q(submitted_at__lt=_day_after(due_date(plan, p)))
         # Only the lead unit's own report is scored: the same responsibility row is both lead and the update's unit.
         reports = (
             Update.objects.filter(in_periods, submitted_at__lt=end_of_as_of, **in_plan_tasks)
             .filter(task__responsibilities__role=Responsibility.Role.LEAD, task__responsibilities__unit=F("unit"))
-            .annotate(day=TruncDate("submitted_at"), was_returned=returned)
-            .values("unit_id", "year", "quarter", "day", "was_returned")
-            .annotate(n=Count("pk"))
+            .values("unit_id", "year", "quarter")
+            .annotate(n=Count("pk"), on_time=Count("pk", filter=on_time), returned=Count("pk", filter=Q(returned)))
             .order_by()
         )
         for row in reports:
-            period = Period(row["year"], row["quarter"])
-            card = cards.get(row["unit_id"], {}).get(period)
+            card = cards.get(row["unit_id"], {}).get(Period(row["year"], row["quarter"]))
             if card is None:  # the unit no longer leads a task of the plan
                 continue
-            if row["day"] <= due_date(plan, period):
-                card.on_time += row["n"]
-            else:
-                card.late += row["n"]
-            if row["was_returned"]:
-                card.returned += row["n"]
+            card.on_time += row["on_time"]
+            card.late += row["n"] - row["on_time"]
+            card.returned += row["returned"]
 
     if periods:
         in_range = Q()
