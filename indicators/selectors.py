@@ -209,7 +209,7 @@ def plan_dashboard(plan: Plan, as_of: date, *, all_changes: bool = False) -> Pla
     for pk, task in statuses.items():
         total.add(task.status)
         sections[task.section_id].counts.add(task.status)
-        if before[pk].status != task.status:
+        if pk in before and before[pk].status != task.status:  # (a task added in between has no "before")
             changed.append(pk)
     shown = plan_tasks(plan).filter(pk__in=changed).order_by("work_task__section__order", "work_task__seq", "order")
     if not all_changes:

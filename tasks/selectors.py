@@ -67,6 +67,10 @@ def plan_outline_with_status(plan: Plan, as_of: date) -> OutlineWithStatus:
         )
         work_tasks = work_tasks.prefetch_related(Prefetch("specific_tasks", queryset=specific_tasks))
     sections = list(plan.sections.order_by("order").prefetch_related(Prefetch("work_tasks", queryset=work_tasks)))
+    if shows_tasks and any(
+        t.pk not in rollups for s in sections for w in s.work_tasks.all() for t in w.specific_tasks.all()
+    ):
+        rollups = rollup.plan_task_rollups(plan, as_of)  # a task was added in between: the token has moved on
 
     plan_counts, by_work_task = rollup.StatusCounts(), defaultdict(rollup.StatusCounts)
     for task in rollups.values():
