@@ -20,21 +20,28 @@ Every string goes in as a text cell, never a formula: a task or an update that
 begins with "=" is shown as typed, not run by the spreadsheet.
 """
 
+import gc
 import io
 import math
 import re
 import unicodedata
+from contextlib import contextmanager
+from copy import copy
 from dataclasses import dataclass
 from datetime import date
+from weakref import WeakKeyDictionary
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.merge import MergedCellRange
 
 from . import rollup
 from .access import visible_updates
@@ -54,10 +61,16 @@ EXCEL_CELL_LIMIT = 32767
 FONT = "宋体"
 NORMAL = Font(name=FONT, size=11)
 BOLD = Font(name=FONT, size=11, bold=True)
+SECTION_FONT = Font(name=FONT, size=12, bold=True)
+PROGRESS_TITLE_FONT = Font(name=FONT, size=16, bold=True)
+TEMPLATE_TITLE_FONT = Font(name=FONT, size=14, bold=True)
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 WRAP_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
+WRAP_MIDDLE = Alignment(wrap_text=True, vertical="center")
+MIDDLE = Alignment(vertical="center")
+RIGHT = Alignment(horizontal="right")
 SECTION_FILL = PatternFill("solid", fgColor="E7EEF7")
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
@@ -77,7 +90,10 @@ def clean_text(value: str) -> str:
 
 
 def put(ws, row: int, column: int, value, *, alignment=WRAP_TOP, font=None, fill=None, border=BORDER):
-    """Write one cell. Strings are always text cells (data_type "s"), so "=1+1" stays those four characters."""
+    """
+    Write one cell and give it this style (a fill or border of None: none).
+    Strings are always text cells (data_type "s"), so "=1+1" stays those four characters.
+    """
     cell = ws.cell(row=row, column=column)
     if isinstance(value, str):
         cell.value = clean_text(value)
@@ -85,13 +101,71 @@ def put(ws, row: int, column: int, value, *, alignment=WRAP_TOP, font=None, fill
         cell.data_type = "s"
     else:
         cell.value = value
-    cell.alignment = alignment
-    cell.font = font or NORMAL
+    _set_style(cell, alignment, font or NORMAL, fill, border)
+    return cell
+
+
+# Style number arrays by workbook, then by the ids of the style objects (see _set_style).
+_styles: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _set_style(cell, alignment, font, fill, border):
+    """
+    openpyxl finds a style object's number in the workbook by hashing it field
+    by field on every assignment: four assignments for each of the some 46,000
+    cells of a 5,000-task table were most of its export time. The first cell
+    of each combination is styled the ordinary way; the later ones take a copy
+    of its array of style numbers (cell._style, as openpyxl copies a cell).
+    The cache keys on ids and keeps the style objects themselves alive, so an
+    id is never reused for another object while the workbook lives.
+    tests/test_excel_styles.py checks the result against openpyxl's own.
+    """
+    cache = _styles.setdefault(cell.parent.parent, {})
+    key = (id(alignment), id(font), id(fill), id(border))
+    if key in cache:
+        cell._style = copy(cache[key][0])
+        return
+    cell._style = StyleArray()
+    cell.alignment, cell.font = alignment, font
     if fill is not None:
         cell.fill = fill
     if border is not None:
         cell.border = border
-    return cell
+    cache[key] = (copy(cell._style), (alignment, font, fill, border))
+
+
+# The styles merging leaves on the cells of a range, by workbook, then by kind of range (see merge).
+_merge_styles: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def merge(ws, *, start_row: int, start_column: int, end_row: int, end_column: int):
+    """
+    ws.merge_cells for a range that overlaps no merged range, in a fraction of
+    its time: the some 2,000 merges of a 5,000-task table took seconds.
+    merge_cells checks the range against every range merged before, which is
+    left out: the tables here merge disjoint ranges they have just written.
+    It then gives the range's cells the outer borders of the range, one hashed
+    Border at a time. What that leaves depends only on the range's size and
+    the styles of its first and last cells, so openpyxl merges the first range
+    of each kind and later ones copy the styles it left, cell by cell.
+    tests/test_excel_styles.py checks the result against merge_cells'.
+    """
+    ref = CellRange(min_row=start_row, min_col=start_column, max_row=end_row, max_col=end_column).coord
+    ends = [ws._cells.get((start_row, start_column)), ws._cells.get((end_row, end_column))]
+    styled = [None if cell is None else tuple(cell._style or ()) for cell in ends]
+    kind = (end_row - start_row, end_column - start_column, *styled)
+    merged = MergedCellRange(ws, ref)  # (gives the first cell the last one's right and bottom borders)
+    ws.merged_cells.ranges.add(merged)
+    styles = _merge_styles.setdefault(ws.parent, {})
+    if kind not in styles:
+        ws._clean_merge_range(merged)
+        styles[kind] = [copy(ws._cells[cell]._style) for cell in merged.cells]
+        return
+    cells = merged.cells
+    ws._cells[next(cells)]._style = copy(styles[kind][0])
+    for (row, column), style in zip(cells, styles[kind][1:]):
+        cell = ws._cells[row, column] = MergedCell(ws, row=row, column=column)
+        cell._style = copy(style)
 
 
 def display_width(text: str) -> int:
@@ -154,6 +228,25 @@ def setup_print(ws, *, header_row: int, landscape: bool = True):
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
 
 
+@contextmanager
+def collector_paused():
+    """
+    Python's cycle collector off while a large table is built and saved. The
+    some 300,000 objects of a 5,000-task table (model rows, cells) all live
+    until the file is written, so the collector's full passes, each walking
+    all of them, freed nothing and took a third of the export's time. It is
+    turned back on afterwards unless it was off before; meanwhile the other
+    threads of the process run without it for those seconds.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def workbook_bytes(wb: Workbook) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -172,6 +265,8 @@ def xlsx_filename(*parts: str) -> str:
 @dataclass
 class ProgressRow:
     task: SpecificTask
+    responsibilities: list[Responsibility]  # in the plan's order, the lead unit first
+    milestones: list[Milestone]  # by year
     updates: list[Update]
     status: rollup.TaskStatus
 
@@ -187,13 +282,27 @@ def progress_table_rows(*, tasks: QuerySet[SpecificTask], period: Period, user) 
     lists them. A draft, submitted or returned update is never printed: the
     table is the commission's official record. Status is tasks.rollup's, as of
     the quarter's last day.
+
+    A table of 5,000 tasks holds some 40,000 related rows, so they are loaded
+    with the fields the table prints and no others (.only), into lists
+    (to_attr) rather than a queryset cloned for every task.
     """
     tasks = (
         rollup.tasks_with_status(tasks, as_of=period.end)
         .select_related("work_task__section")
         .prefetch_related(
-            Prefetch("responsibilities", queryset=Responsibility.objects.select_related("unit").order_by("order")),
-            Prefetch("milestones", queryset=Milestone.objects.order_by("year", "order")),
+            Prefetch(
+                "responsibilities",
+                queryset=Responsibility.objects.select_related("unit")
+                .only("task", "role", "order", "unit__name", "unit__sort_order")
+                .order_by("order"),
+                to_attr="export_responsibilities",
+            ),
+            Prefetch(
+                "milestones",
+                queryset=Milestone.objects.only("task", "due_date", "text").order_by("year", "order"),
+                to_attr="export_milestones",
+            ),
         )
         .order_by("work_task__section__order", "work_task__seq", "order", "pk")
     )
@@ -202,18 +311,28 @@ def progress_table_rows(*, tasks: QuerySet[SpecificTask], period: Period, user) 
         visible_updates(user, Update.objects.filter(task__in=[t.pk for t in tasks]))
         .filter(year=period.year, quarter=period.quarter, state=Update.State.APPROVED)
         .select_related("unit")
+        .only("task", "progress", "problems", "next_steps", "unit__name", "unit__sort_order")
     )
     by_task: dict[int, list[Update]] = {}
     for update in updates:
         by_task.setdefault(update.task_id, []).append(update)
     rows = []
     for task in tasks:
-        place = {r.unit_id: r.order for r in task.responsibilities.all()}
+        responsibilities = task.export_responsibilities
+        place = {r.unit_id: r.order for r in responsibilities}
         # A unit no longer on the task (its responsibility removed later) still has its approved words shown, last.
         task_updates = sorted(
             by_task.get(task.pk, []), key=lambda u: (place.get(u.unit_id, len(place)), u.unit.sort_order, u.unit.name)
         )
-        rows.append(ProgressRow(task=task, updates=task_updates, status=rollup.task_status(task)))
+        rows.append(
+            ProgressRow(
+                task=task,
+                responsibilities=responsibilities,
+                milestones=task.export_milestones,
+                updates=task_updates,
+                status=rollup.task_status(task),
+            )
+        )
     return rows
 
 
@@ -236,13 +355,13 @@ def progress_table_workbook(*, plan: Plan, rows: list[ProgressRow], period: Peri
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
 
-    put(ws, 1, 1, f"{plan.title}任务进度表", alignment=WRAP_CENTER, font=Font(name=FONT, size=16, bold=True), border=None)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
+    put(ws, 1, 1, f"{plan.title}任务进度表", alignment=WRAP_CENTER, font=PROGRESS_TITLE_FONT, border=None)
+    merge(ws, start_row=1, start_column=1, end_row=1, end_column=last_col)
     ws.row_dimensions[1].height = 30
     exported = timezone.localdate()
     subtitle = f"{period}进展（{period.label}）　导出日期：{exported.year}年{exported.month}月{exported.day}日"
-    put(ws, 2, 1, subtitle, alignment=Alignment(horizontal="right"), border=None)
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_col)
+    put(ws, 2, 1, subtitle, alignment=RIGHT, border=None)
+    merge(ws, start_row=2, start_column=1, end_row=2, end_column=last_col)
     header_row = 3
     for col, title in enumerate(headers, start=1):
         put(ws, header_row, col, title, alignment=WRAP_CENTER, font=BOLD, fill=HEADER_FILL)
@@ -256,11 +375,10 @@ def progress_table_workbook(*, plan: Plan, rows: list[ProgressRow], period: Peri
         section = task.work_task.section
         if section.pk != section_id:
             section_id = section.pk
-            put(ws, r, 1, str(section), font=Font(name=FONT, size=12, bold=True), fill=SECTION_FILL,
-                alignment=Alignment(vertical="center"))
+            put(ws, r, 1, str(section), font=SECTION_FONT, fill=SECTION_FILL, alignment=MIDDLE)
             for col in range(2, last_col + 1):
                 put(ws, r, col, None, fill=SECTION_FILL)
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_col)
+            merge(ws, start_row=r, start_column=1, end_row=r, end_column=last_col)
             ws.row_dimensions[r].height = 22
             r += 1
         # The rows of one work task, merged under one 序号 and 工作任务 as in the appendix.
@@ -270,11 +388,11 @@ def progress_table_workbook(*, plan: Plan, rows: list[ProgressRow], period: Peri
         first = r
         for row in group:
             t = row.task
-            lead = next((x.unit_id for x in t.responsibilities.all() if x.role == Responsibility.Role.LEAD), None)
+            lead = next((x.unit_id for x in row.responsibilities if x.role == Responsibility.Role.LEAD), None)
             texts = {
                 3: task_label(t),
-                4: milestone_lines(list(t.milestones.all())),
-                5: unit_names(t.responsibilities.all()),
+                4: milestone_lines(row.milestones),
+                5: unit_names(row.responsibilities),
                 6: _joined(row.updates, "progress", lead),
                 7: _joined(row.updates, "problems", lead),
                 8: _joined(row.updates, "next_steps", lead),
@@ -286,10 +404,10 @@ def progress_table_workbook(*, plan: Plan, rows: list[ProgressRow], period: Peri
             r += 1
         wt = task.work_task
         put(ws, first, 1, wt.seq, alignment=WRAP_CENTER)
-        put(ws, first, 2, work_task_label(wt), alignment=Alignment(wrap_text=True, vertical="center"))
+        put(ws, first, 2, work_task_label(wt), alignment=WRAP_MIDDLE)
         if len(group) > 1:
-            ws.merge_cells(start_row=first, start_column=1, end_row=r - 1, end_column=1)
-            ws.merge_cells(start_row=first, start_column=2, end_row=r - 1, end_column=2)
+            merge(ws, start_row=first, start_column=1, end_row=r - 1, end_column=1)
+            merge(ws, start_row=first, start_column=2, end_row=r - 1, end_column=2)
         i += len(group)
 
     setup_print(ws, header_row=header_row)
@@ -392,16 +510,16 @@ def update_template_workbook(
         ws.column_dimensions[get_column_letter(col)].width = width
 
     title = f"{unit.name} · {plan.title} · {period}进展填报表"
-    put(ws, 1, 1, title, alignment=WRAP_CENTER, font=Font(name=FONT, size=14, bold=True), border=None)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
+    put(ws, 1, 1, title, alignment=WRAP_CENTER, font=TEMPLATE_TITLE_FONT, border=None)
+    merge(ws, start_row=1, start_column=1, end_row=1, end_column=last_col)
     ws.row_dimensions[1].height = 26
     note = (
         "填写说明：白色单元格填写本季度进展；灰色单元格为系统内容，请勿修改。自评状态请从下拉列表选择；"
         "指标列填写本季度新增数值（不是累计数），并在“说明”列写明统计内容。已提交或已通过的进展不能通过导入修改。"
         "填好后在系统中“导入季度进展”上传，核对预览后确认，保存为草稿，再逐项提交。"
     )
-    put(ws, 2, 1, note, alignment=Alignment(wrap_text=True, vertical="top"), border=None)
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_col)
+    put(ws, 2, 1, note, alignment=WRAP_TOP, border=None)
+    merge(ws, start_row=2, start_column=1, end_row=2, end_column=last_col)
     ws.row_dimensions[2].height = 48
     header_row = 3
     for col, text in enumerate(headers, start=1):

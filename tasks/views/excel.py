@@ -174,9 +174,11 @@ def progress_export(request, plan_id):
     period = _period(request, plan)
     if period is None:
         return redirect("tasks:plan_excel", plan_id=plan.pk)
-    rows = excel.progress_table_rows(tasks=_selected_tasks(request, plan, period), period=period, user=request.user)
-    workbook = excel.progress_table_workbook(plan=plan, rows=rows, period=period)
-    return _xlsx_response(workbook, excel.xlsx_filename(plan.short_title or plan.title, "任务进度表", period.label))
+    filename = excel.xlsx_filename(plan.short_title or plan.title, "任务进度表", period.label)
+    with excel.collector_paused():
+        rows = excel.progress_table_rows(tasks=_selected_tasks(request, plan, period), period=period, user=request.user)
+        workbook = excel.progress_table_workbook(plan=plan, rows=rows, period=period)
+        return _xlsx_response(workbook, filename)
 
 
 # Imports for staff ---------------------------------------------------------------------------------------
