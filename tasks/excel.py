@@ -322,7 +322,8 @@ def progress_table_rows(*, tasks: QuerySet[SpecificTask], period: Period, user) 
         place = {r.unit_id: r.order for r in responsibilities}
         # A unit no longer on the task (its responsibility removed later) still has its approved words shown, last.
         task_updates = sorted(
-            by_task.get(task.pk, []), key=lambda u: (place.get(u.unit_id, len(place)), u.unit.sort_order, u.unit.name)
+            by_task.get(task.pk, []),
+            key=lambda u: (u.unit_id not in place, place.get(u.unit_id, 0), u.unit.sort_order, u.unit.name),
         )
         rows.append(
             ProgressRow(

@@ -82,6 +82,17 @@ def test_progress_columns_hold_the_quarters_approved_updates_lead_unit_first(sta
     assert ws.cell(row, 6).value == "区科委：设立专项。\n区财政局：安排专项资金。"
 
 
+def test_a_unit_no_longer_on_the_task_comes_after_those_still_on_it(staff_client, plan_2021, task_1):
+    """Responsibility orders may have gaps once a unit is removed: 区财政局 (order 5 here) still comes first."""
+    task_1.responsibilities.filter(unit__name="区财政局").update(order=5)
+    make_update(task_1, "区统计局", 2022, 3, progress="不再负责的单位的话。")  # never on task 1, or removed since
+    make_update(task_1, "区财政局", 2022, 3, progress="安排专项资金。")
+    make_update(task_1, "区科委", 2022, 3, progress="设立专项。")
+    ws = sheet(export(staff_client, plan_2021, period="2022Q3"))
+    row = task_row(ws, "设立区级应用场景示范专项")
+    assert ws.cell(row, 6).value == "区科委：设立专项。\n区财政局：安排专项资金。\n区统计局：不再负责的单位的话。"
+
+
 def test_a_single_lead_update_is_printed_without_its_unit(staff_client, plan_2021, task_1):
     update = make_update(task_1, "区科委", 2022, 3, progress="设立专项。")
     update.problems, update.next_steps = "资金到位慢。", "下季度验收。"
