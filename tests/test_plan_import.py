@@ -176,3 +176,22 @@ def test_a_plan_whose_title_exists_is_left_as_it_is(db, staff, django_assert_num
         result = services.plan_import(data=plan_data(5), user=staff)
     assert (result.plan, result.created) == (plan, False)
     assert in_plan(SpecificTask, plan).count() == 4
+
+
+def test_a_batch_uploaded_before_items_became_row_indexes_still_confirms(client, staff):
+    client.force_login(staff)
+    import_plan(client, table(1))
+    batch = last_batch()
+    rows = batch.payload["rows"]
+    for work_task in batch.payload["sections"][0]["work_tasks"]:
+        work_task["items"] = [
+            {key: rows[i][key] for key in ("number", "text", "units", "milestones")} for i in work_task["items"]
+        ]
+    batch.save()
+    confirm(client, batch)
+    plan = Plan.objects.get(title="导入的计划")
+    assert list(in_plan(SpecificTask, plan).order_by("order").values_list("text", flat=True)) == [
+        "任务1-1。",
+        "任务1-2。",
+        "任务1-3。",
+    ]
