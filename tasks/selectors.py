@@ -215,6 +215,8 @@ def _entries(records, subject) -> list[HistoryEntry]:
             ]
         else:
             for f in fields:
+                if getattr(previous, f.attname) == getattr(record, f.attname):
+                    continue  # unchanged, and a relation is not fetched just to be compared
                 old, new = _display(previous, f), _display(record, f)
                 if old != new:
                     changes.append(FieldChange(str(f.verbose_name), old, new))
