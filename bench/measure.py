@@ -4,7 +4,8 @@ then each page requested through the whole middleware stack with Django's test c
 
     python -m bench.measure --scale N --runs R        (bench/run.py runs it once per database and scale)
 
-For each page: the number of SQL queries of one request (CaptureQueriesContext), the median and
+For each page: the number of SQL queries of one request (an execute wrapper around the request alone,
+not the preparing of an upload or the cleaning up after it), the median and
 95th-percentile time of R requests after two warm-up requests (time.perf_counter, the response read to
 its end, streamed files included), and the peak of memory allocated during one more request
 (tracemalloc, which slows that request, so it is not timed). Then, for pages that are read (GET), the
@@ -17,7 +18,7 @@ but the middleware) and the Django admin's list of specific tasks (100 to a page
 """
 
 import argparse
-import collections
+import contextlib
 import io
 import json
 import math
@@ -77,20 +78,20 @@ def read(response) -> int:
 def measure(page: Page, runs: int) -> Figures:
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client()
     client.force_login(page.user)
-    # Django keeps the last 9,000 queries; a 5,000-row import makes more, and all of them are to be counted.
-    connection.queries_log = collections.deque(maxlen=10**6)
 
-    def once(timings=None):
-        # Getting a fresh upload ready and cleaning up after it are not part of the measured request.
+    def once(timings=None, queries=None):
+        # Getting a fresh upload ready and cleaning up after it are not part of the measured request: neither
+        # its time nor its queries (counted, when asked, by a wrapper around the request alone).
         path, data = page.prepare() if page.prepare else (page.path, page.data)
-        started = time.perf_counter()
         send = getattr(client, page.method)
-        response = send(path, data) if data is not None else send(path)
-        size = read(response)
+        counting = connection.execute_wrapper(counter(queries)) if queries is not None else contextlib.nullcontext()
+        started = time.perf_counter()
+        with counting:
+            response = send(path, data) if data is not None else send(path)
+            size = read(response)
         if timings is not None:
             timings.append((time.perf_counter() - started) * 1000)
         if page.cleanup:
@@ -105,9 +106,9 @@ def measure(page: Page, runs: int) -> Figures:
             raise SystemExit(f"{page.label}: {page.path} answered {response.status_code}")
     # A page that takes seconds gets fewer runs (at least five), so one configuration stays within minutes.
     runs = min(runs, max(5, int(MEASURING_BUDGET_MS / max(warm[-1], 1))))
-    with CaptureQueriesContext(connection) as captured:
-        response, size = once()
-    queries = len(captured)  # now: the next request's request_started signal empties the query log
+    counted = []
+    response, size = once(queries=counted)
+    queries = len(counted)
     times = []
     for _ in range(runs):
         once(times)
@@ -139,21 +140,28 @@ def cold_figures(page: Page, once) -> tuple[int | None, list[float]]:
     data: its query count and COLD_RUNS timings, the cache emptied (untimed) before each request.
     """
     from django.core.cache import caches
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     if page.method != "get":
         return None, []
     cache = caches["rollup"]
     cache.clear()
-    with CaptureQueriesContext(connection) as captured:
-        once()
-    queries = len(captured)
+    counted = []
+    once(queries=counted)
     times = []
     for _ in range(COLD_RUNS):
         cache.clear()
         once(times)
-    return queries, times
+    return len(counted), times
+
+
+def counter(queries: list):
+    """An execute wrapper (connection.execute_wrapper) that appends to `queries` once per statement sent."""
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    return count
 
 
 def pages(runs: int) -> list[Page]:
