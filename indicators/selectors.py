@@ -202,19 +202,13 @@ def plan_dashboard(plan: Plan, as_of: date, *, all_changes: bool = False) -> Pla
     now = rollup.indicator_progress(plan, indicators, as_of)
     then = rollup.indicator_progress(plan, indicators, previous)
 
-    statuses = rollup.plan_task_rollups(plan, as_of)
-    before = rollup.plan_task_rollups(plan, previous)
-    sections = {section.pk: SectionRow(section) for section in plan.sections.order_by("order")}
-    total, changed = StatusCounts(), []
-    for pk, task in statuses.items():
-        total.add(task.status)
-        sections[task.section_id].counts.add(task.status)
-        if pk in before and before[pk].status != task.status:  # (a task added in between has no "before")
-            changed.append(pk)
+    counts = rollup.plan_status_counts(plan, as_of)
+    sections = [SectionRow(section, counts.by_section.get(section.pk, StatusCounts())) for section in plan.sections.order_by("order")]
+    changed = {pk: (before, after) for pk, before, after in rollup.status_changes(plan, as_of, previous)}
     shown = plan_tasks(plan).filter(pk__in=changed).order_by("work_task__section__order", "work_task__seq", "order")
     if not all_changes:
         shown = shown[:CHANGES_SHOWN]
-    changes = [StatusChange(task, before[task.pk].status, statuses[task.pk].status) for task in shown]
+    changes = [StatusChange(task, *changed[task.pk]) for task in shown] if changed else []
 
     return PlanDashboard(
         plan=plan,
@@ -222,8 +216,8 @@ def plan_dashboard(plan: Plan, as_of: date, *, all_changes: bool = False) -> Pla
         previous_as_of=previous,
         year=year,
         indicators=[IndicatorRow(p, q) for p, q in zip(now, then)],
-        task_counts=total,
-        sections=list(sections.values()),
+        task_counts=counts.total,
+        sections=sections,
         milestones=year_milestones(plan, year, as_of),
         status_changes=changes,
         status_change_count=len(changed),
@@ -343,13 +337,6 @@ class PlanSummary:
         ]
 
 
-def task_status_counts(plan: Plan, as_of: date) -> StatusCounts:
-    counts = StatusCounts()
-    for task in rollup.plan_task_rollups(plan, as_of).values():
-        counts.add(task.status)
-    return counts
-
-
 def district_overview(plans: list[Plan], as_of: date) -> list[PlanSummary]:
     """Every plan's indicators and task statuses as of as_of: the plans' indicators in one query, the rest per plan."""
     indicators = defaultdict(list)
@@ -360,7 +347,7 @@ def district_overview(plans: list[Plan], as_of: date) -> list[PlanSummary]:
             plan=plan,
             year=view_year(plan, as_of),
             indicators=rollup.indicator_progress(plan, indicators[plan.pk], as_of),
-            task_counts=task_status_counts(plan, as_of),
+            task_counts=rollup.plan_status_counts(plan, as_of).total,
             begun=as_of.year >= plan.start_year,
         )
         for plan in plans

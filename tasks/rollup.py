@@ -281,6 +281,61 @@ def plan_task_rollups(plan, as_of: date | None = None) -> dict[int, TaskRollup]:
     return {pk: TaskRollup(TaskStatus(status), *rest) for pk, (status, *rest) in rows.items()}
 
 
+@dataclass
+class PlanStatusCounts:
+    """A plan's specific tasks counted by status: in all, by section and by work task."""
+
+    total: StatusCounts
+    by_section: dict[int, StatusCounts]
+    by_work_task: dict[int, StatusCounts]
+
+
+def plan_status_counts(plan, as_of: date | None = None) -> PlanStatusCounts:
+    """
+    Counts from plan_task_rollups(), kept in the cache as they are: a page that shows only counts reads a
+    thousand small lists, not an entry for each of five thousand tasks.
+    """
+    as_of = as_of or today()
+
+    def compute():
+        total, by_section, by_work_task = [0] * 4, defaultdict(lambda: [0] * 4), defaultdict(lambda: [0] * 4)
+        for task in plan_task_rollups(plan, as_of).values():
+            i = _STATUS_INDEX[task.status]
+            total[i] += 1
+            by_section[task.section_id][i] += 1
+            by_work_task[task.work_task_id][i] += 1
+        return total, dict(by_section), dict(by_work_task)
+
+    total, by_section, by_work_task = rollup_cache.cached("status-counts", (plan.pk, as_of), compute)
+    return PlanStatusCounts(
+        total=_counts(total),
+        by_section={pk: _counts(values) for pk, values in by_section.items()},
+        by_work_task={pk: _counts(values) for pk, values in by_work_task.items()},
+    )
+
+
+_STATUS_INDEX = {status: i for i, status in enumerate(STATUS_ORDER)}
+
+
+def _counts(values: list[int]) -> StatusCounts:
+    return StatusCounts(dict(zip(STATUS_ORDER, values)))
+
+
+def status_changes(plan, as_of: date, since: date) -> list[tuple[int, TaskStatus, TaskStatus]]:
+    """(task_id, status at since, status at as_of) for each of the plan's tasks whose status differs."""
+
+    def compute():
+        now, before = plan_task_rollups(plan, as_of), plan_task_rollups(plan, since)
+        return [
+            (pk, before[pk].status.value, task.status.value)
+            for pk, task in now.items()
+            if pk in before and before[pk].status != task.status  # (a task added in between has no "before")
+        ]
+
+    rows = rollup_cache.cached("status-changes", (plan.pk, as_of, since), compute)
+    return [(pk, TaskStatus(before), TaskStatus(after)) for pk, before, after in rows]
+
+
 def status_counts(tasks) -> StatusCounts:
     """Counts by status of tasks annotated by tasks_with_status()."""
     counts = StatusCounts()

@@ -32,6 +32,7 @@ a token that never comes back. What is cached is figures and ids, never text a
 user typed or HTML, so it holds nothing that one user may see and another not.
 """
 
+import contextvars
 import secrets
 from collections.abc import Callable
 from typing import TypeVar
@@ -81,15 +82,24 @@ def cached(name: str, key: tuple, compute: Callable[[], T], *, reads_reports: bo
     every argument the answer depends on, the as-of day included.
     reads_reports: the answer depends on reports' states too (the scorecards), not only on approved data.
     """
-    tokens = current_tokens()
+    # A roll-up computed from others (counts from statuses) reads them under its own tokens: no second
+    # look at the database, and all of one answer comes from one moment.
+    tokens = _computing_under.get() or current_tokens()
     stamp = f"{tokens[APPROVED]}.{tokens[REPORTS]}" if reads_reports else str(tokens[APPROVED])
     cache_key = ":".join(["rollup", stamp, name, *map(str, key)])
     cache = caches[CACHE]
     value = cache.get(cache_key, _MISSING)
     if value is _MISSING:
-        value = compute()
+        outer = _computing_under.set(tokens)
+        try:
+            value = compute()
+        finally:
+            _computing_under.reset(outer)
         cache.set(cache_key, value)
     return value
+
+
+_computing_under = contextvars.ContextVar("rollup_tokens", default=None)
 
 
 # What changes which token -----------------------------------------------------------------------------

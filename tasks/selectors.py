@@ -1,6 +1,5 @@
 """Reads of plans and their outline, already joined for the pages that list them."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -53,12 +52,12 @@ def plan_outline_with_status(plan: Plan, as_of: date) -> OutlineWithStatus:
     """
     The plan's sections → work tasks, with status counts as of `as_of` on every
     work task and section (attribute .counts) and for the plan, from the plan's
-    cached roll-up (tasks.rollup.plan_task_rollups). The specific tasks, with
+    cached counts (tasks.rollup.plan_status_counts). The specific tasks, with
     their status, units and milestone states, are fetched only when the page
     will list them.
     """
-    rollups = rollup.plan_task_rollups(plan, as_of)
-    shows_tasks = len(rollups) <= OUTLINE_TASK_LIMIT
+    counts = rollup.plan_status_counts(plan, as_of)
+    shows_tasks = counts.total.total <= OUTLINE_TASK_LIMIT
     work_tasks = WorkTask.objects.order_by("seq")
     if shows_tasks:
         specific_tasks = SpecificTask.objects.order_by("order").prefetch_related(
@@ -67,27 +66,25 @@ def plan_outline_with_status(plan: Plan, as_of: date) -> OutlineWithStatus:
         )
         work_tasks = work_tasks.prefetch_related(Prefetch("specific_tasks", queryset=specific_tasks))
     sections = list(plan.sections.order_by("order").prefetch_related(Prefetch("work_tasks", queryset=work_tasks)))
-    if shows_tasks and any(
-        t.pk not in rollups for s in sections for w in s.work_tasks.all() for t in w.specific_tasks.all()
-    ):
-        rollups = rollup.plan_task_rollups(plan, as_of)  # a task was added in between: the token has moved on
-
-    plan_counts, by_work_task = rollup.StatusCounts(), defaultdict(rollup.StatusCounts)
-    for task in rollups.values():
-        plan_counts.add(task.status)
-        by_work_task[task.work_task_id].add(task.status)
     for section in sections:
-        section.counts = rollup.StatusCounts()
+        section.counts = counts.by_section.get(section.pk, rollup.StatusCounts())
         for work_task in section.work_tasks.all():
-            work_task.counts = by_work_task[work_task.pk]
-            for status, n in work_task.counts.counts.items():
-                section.counts.counts[status] += n
-            if shows_tasks:
-                for task in work_task.specific_tasks.all():
-                    task.status_value = rollups[task.pk].status
-                    task.late_count = rollups[task.pk].late_count
-                    task.milestone_infos = [(m, rollup.milestone_state(m, as_of)) for m in task.milestones.all()]
-    return OutlineWithStatus(sections, plan_counts, shows_tasks)
+            work_task.counts = counts.by_work_task.get(work_task.pk, rollup.StatusCounts())
+    if shows_tasks:
+        _add_task_status(plan, as_of, sections)
+    return OutlineWithStatus(sections, counts.total, shows_tasks)
+
+
+def _add_task_status(plan: Plan, as_of: date, sections: list[Section]) -> None:
+    """Each listed task's status, late milestones and milestone states, for the outline's task rows."""
+    tasks = [t for s in sections for w in s.work_tasks.all() for t in w.specific_tasks.all()]
+    rollups = rollup.plan_task_rollups(plan, as_of)
+    if any(task.pk not in rollups for task in tasks):
+        rollups = rollup.plan_task_rollups(plan, as_of)  # a task was added in between: the token has moved on
+    for task in tasks:
+        task.status_value = rollups[task.pk].status
+        task.late_count = rollups[task.pk].late_count
+        task.milestone_infos = [(m, rollup.milestone_state(m, as_of)) for m in task.milestones.all()]
 
 
 # The task list and the task page -----------------------------------------------------------------------------
