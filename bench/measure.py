@@ -19,6 +19,7 @@ but the middleware) and the Django admin's list of specific tasks (100 to a page
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import math
@@ -292,6 +293,7 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args(argv)
     django.setup()
+    gc.freeze()  # as actionplan/wsgi.py does once the application is loaded, so this process is served like one
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
