@@ -17,6 +17,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.test import override_settings
 
+from indicators.models import Indicator
 from tasks import rollup_cache
 from tasks.models import Plan, SpecificTask
 from units.models import Unit, User
@@ -73,6 +74,12 @@ def plan_2025(db):
 
 
 @pytest.fixture
+def scenes(plan_2021):
+    """落地区级应用场景示范项目: 15 by 2022, 30 by 2023; fed by task 1."""
+    return Indicator.objects.get(plan=plan_2021, name="落地区级应用场景示范项目")
+
+
+@pytest.fixture
 def task_1(plan_2021):
     """应用场景示范项目: 区科委 leads, 区财政局 co-responsible."""
     return SpecificTask.objects.get(work_task__section__plan=plan_2021, work_task__seq=1)
@@ -100,6 +107,13 @@ def staff(db):
 @pytest.fixture
 def leader(db):
     return make_user("leader", User.Role.LEADER)
+
+
+@pytest.fixture
+def as_leader(client, leader):
+    """The test client, logged in as the leader."""
+    client.force_login(leader)
+    return client
 
 
 @pytest.fixture

@@ -22,12 +22,6 @@ def on(*args):
 
 
 @pytest.fixture
-def as_leader(client, leader):
-    client.force_login(leader)
-    return client
-
-
-@pytest.fixture
 def task_10_2(plan_2021):
     return SpecificTask.objects.get(work_task__section__plan=plan_2021, work_task__seq=10, number="2.")
 

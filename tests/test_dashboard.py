@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from indicators.models import Indicator
 from tasks.models import SpecificTask, Update
 from tasks.rollup import IndicatorState, TaskStatus
 
@@ -20,18 +19,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def url(plan, as_of=""):
     return reverse("indicators:plan_dashboard", args=[plan.pk]) + (f"?as_of={as_of}" if as_of else "")
-
-
-@pytest.fixture
-def scenes(plan_2021):
-    """落地区级应用场景示范项目: 15 by 2022, 30 by 2023; fed by task 1."""
-    return Indicator.objects.get(plan=plan_2021, name="落地区级应用场景示范项目")
-
-
-@pytest.fixture
-def as_leader(client, leader):
-    client.force_login(leader)
-    return client
 
 
 def row_of(response, indicator):

@@ -7,20 +7,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from indicators.models import Indicator
 
 from .factories import make_update
-
-
-@pytest.fixture
-def scenes(plan_2021):
-    return Indicator.objects.get(plan=plan_2021, name="落地区级应用场景示范项目")
-
-
-@pytest.fixture
-def as_leader(client, leader):
-    client.force_login(leader)
-    return client
 
 
 def export(client, plan, as_of="2022Q4"):

@@ -11,7 +11,6 @@ import pytest
 from django.core.cache import caches
 from django.urls import reverse
 
-from indicators.models import Indicator
 from tasks import rollup_cache
 from tasks.models import Milestone, Responsibility, SpecificTask, Update, UpdateEvent, WorkTask
 from units.models import Unit
@@ -59,11 +58,6 @@ def grow(plan, indicator, count, tag):
             user = update.created_by
             if quarter == 2:
                 UpdateEvent.objects.create(update=update, action=UpdateEvent.Action.RETURNED, actor=user, note="请补充")
-
-
-@pytest.fixture
-def scenes(plan_2021):
-    return Indicator.objects.get(plan=plan_2021, name="落地区级应用场景示范项目")
 
 
 @pytest.fixture

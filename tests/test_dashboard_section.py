@@ -15,12 +15,6 @@ def section_1(plan_2021):
     return plan_2021.sections.get(number="一")
 
 
-@pytest.fixture
-def as_leader(client, leader):
-    client.force_login(leader)
-    return client
-
-
 def url(section, as_of=""):
     return reverse("indicators:section_detail", args=[section.pk]) + (f"?as_of={as_of}" if as_of else "")
 

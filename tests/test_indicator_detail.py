@@ -16,20 +16,9 @@ def url(indicator, as_of=""):
 
 
 @pytest.fixture
-def scenes(plan_2021):
-    return Indicator.objects.get(plan=plan_2021, name="落地区级应用场景示范项目")
-
-
-@pytest.fixture
 def hires(plan_2021):
     """大兴区政府特聘岗聘用人数: 每年不少于1人, counted per year."""
     return Indicator.objects.get(plan=plan_2021, name="大兴区政府特聘岗聘用人数")
-
-
-@pytest.fixture
-def as_leader(client, leader):
-    client.force_login(leader)
-    return client
 
 
 def describe(update, indicator, text):

@@ -11,12 +11,6 @@ from tasks.rollup import IndicatorState
 from .factories import make_update
 
 
-@pytest.fixture
-def as_leader(client, leader):
-    client.force_login(leader)
-    return client
-
-
 def summary_of(response, plan):
     return next(s for s in response.context["summaries"] if s.plan.pk == plan.pk)
 

@@ -15,12 +15,6 @@ def url(plan, **params):
     return reverse("tasks:plan_detail", args=[plan.pk]) + (f"?{query}" if query else "")
 
 
-@pytest.fixture
-def as_leader(client, leader):
-    client.force_login(leader)
-    return client
-
-
 def counts(counts):
     return {status.value: n for status, n, _ in counts.rows()}
 

@@ -116,11 +116,6 @@ def test_status_counts_of_a_plan_in_one_query(plan_2021, task_1, django_assert_n
 
 
 @pytest.fixture
-def scenes(plan_2021):
-    return Indicator.objects.get(plan=plan_2021, name="落地区级应用场景示范项目")
-
-
-@pytest.fixture
 def hires(plan_2021):
     return Indicator.objects.get(plan=plan_2021, name="大兴区政府特聘岗聘用人数")
 

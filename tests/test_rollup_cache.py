@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from indicators import selectors
-from indicators.models import Contribution, Indicator
+from indicators.models import Contribution
 from tasks import rollup, rollup_cache, services
 from tasks.models import RollupVersion, SpecificTask, Update
 from tasks.rollup import TaskStatus
@@ -27,18 +27,6 @@ pytestmark = pytest.mark.django_db
 DASHBOARD_COLD = 5 + 19
 # Warm: plan, indicators, targets, sections and the units of the scorecard, plus the six roll-ups' tokens.
 DASHBOARD_WARM = 5 + 5 + 6
-
-
-@pytest.fixture
-def as_leader(client, leader):
-    client.force_login(leader)
-    return client
-
-
-@pytest.fixture
-def scenes(plan_2021):
-    """落地区级应用场景示范项目, fed by task 1."""
-    return Indicator.objects.get(plan=plan_2021, name="落地区级应用场景示范项目")
 
 
 def dashboard_url(plan, as_of="2022Q3"):

@@ -16,12 +16,6 @@ from .factories import make_update
 URL = reverse("tasks:task_list")
 
 
-@pytest.fixture
-def as_leader(client, leader):
-    client.force_login(leader)
-    return client
-
-
 def codes(response):
     return [row.record.code for row in response.context["table"].page.object_list]
 

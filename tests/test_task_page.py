@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators.models import Indicator
 from tasks.models import Responsibility, Update
 from units.models import Unit
 
@@ -14,17 +13,6 @@ from .factories import make_update
 def url(task, **params):
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return reverse("tasks:task_detail", args=[task.pk]) + (f"?{query}" if query else "")
-
-
-@pytest.fixture
-def as_leader(client, leader):
-    client.force_login(leader)
-    return client
-
-
-@pytest.fixture
-def scenes(plan_2021):
-    return Indicator.objects.get(plan=plan_2021, name="落地区级应用场景示范项目")
 
 
 def test_every_logged_in_user_may_read_it(client, outsider, task_1):
